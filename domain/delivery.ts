@@ -1,8 +1,4 @@
-import type {
-  CalendarInvite,
-  OnboardingSnapshot,
-  ProvisioningStep,
-} from './onboarding';
+import type { CalendarInvite, OnboardingSnapshot, ProvisioningStep } from './onboarding';
 import type { Contact } from './requests';
 
 /** Extra facts each kind of plain email needs beyond the onboarding itself. */
@@ -95,15 +91,21 @@ export interface MigrationJob {
 export interface OnboardingActivities {
   sendSalesHandoffEmail(request: EmailRequest<'sales-handoff'>): Promise<DeliveryReceipt>;
   sendWelcomeEmail(request: EmailRequest<'welcome'>): Promise<DeliveryReceipt>;
-  sendImplementationPacket(request: EmailRequest<'implementation-packet'>): Promise<DeliveryReceipt>;
+  sendImplementationPacket(
+    request: EmailRequest<'implementation-packet'>,
+  ): Promise<DeliveryReceipt>;
   sendKickoffReminder(request: EmailRequest<'kickoff-reminder'>): Promise<DeliveryReceipt>;
   sendAtRiskEscalation(request: EmailRequest<'at-risk'>): Promise<DeliveryReceipt>;
-  sendProvisioningFailedAlert(request: EmailRequest<'provisioning-failed'>): Promise<DeliveryReceipt>;
+  sendProvisioningFailedAlert(
+    request: EmailRequest<'provisioning-failed'>,
+  ): Promise<DeliveryReceipt>;
   sendPlanMilestoneReminder(request: EmailRequest<'plan-milestone-due'>): Promise<DeliveryReceipt>;
   sendFirstValueThanks(request: EmailRequest<'first-value-thanks'>): Promise<DeliveryReceipt>;
   sendHealthAlert(request: EmailRequest<'health-alert'>): Promise<DeliveryReceipt>;
   sendAdoptionGapAlert(request: EmailRequest<'adoption-gap'>): Promise<DeliveryReceipt>;
-  sendExpansionOpportunity(request: EmailRequest<'expansion-opportunity'>): Promise<DeliveryReceipt>;
+  sendExpansionOpportunity(
+    request: EmailRequest<'expansion-opportunity'>,
+  ): Promise<DeliveryReceipt>;
   sendHandoffEmail(request: EmailRequest<'handoff'>): Promise<DeliveryReceipt>;
   sendSatisfactionSurvey(request: EmailRequest<'survey'>): Promise<DeliveryReceipt>;
   sendCancellationNotice(request: EmailRequest<'onboarding-cancelled'>): Promise<DeliveryReceipt>;
@@ -114,7 +116,9 @@ export interface OnboardingActivities {
   sendCheckInInvite(request: InviteRequest): Promise<InviteReceipt>;
   cancelCalendarInvite(request: CancelInviteRequest): Promise<DeliveryReceipt>;
 
-  /** Returns null when no provisioning API is configured, so the milestone alone records setup. */
+  /** Tells whether a provisioning API is configured; without one the milestone alone records setup. */
+  isProvisioningConfigured(): Promise<boolean>;
+  /** Returns null when no provisioning API is configured. */
   createTenant(request: TenantRequest): Promise<{ tenantId: string } | null>;
   connectIntegrations(request: {
     tenantId: string;

@@ -10,6 +10,8 @@ export interface OnboardingInput extends Omit<StartOnboardingRequest, 'plan'> {
 /** The parts of an onboarding every email and invite needs. */
 export interface OnboardingSnapshot {
   onboardingId: string;
+  /** Tells apart two onboardings of one customer, so their Message-IDs never collide. */
+  executionId: string;
   customerId: string;
   companyName: string;
   segment: Segment;
@@ -39,8 +41,11 @@ export interface Deadline {
 }
 
 export interface Risk {
+  /** Names the cause, such as `kickoff-overdue`; one open risk per key. */
+  key: string;
   reason: string;
   raisedAt: string;
+  resolvedAt?: string;
 }
 
 export interface RecordedMilestone {
@@ -76,7 +81,7 @@ export interface CalendarInvite {
 export type ProvisioningStep = 'tenant' | 'integrations' | 'migration';
 
 export interface ProvisioningStatus {
-  status: 'not-started' | 'running' | 'completed' | 'failed' | 'not-configured' | 'stopped';
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'not-configured' | 'stopped';
   run: number;
   tenantId?: string;
   integrationsConnected?: string[];
@@ -138,6 +143,7 @@ export interface OnboardingStatus {
     evidence?: string;
   };
   checkIns: CheckInStatus[];
+  projectPlan: { name: string; dueBy: string; remindedAt?: string }[];
   expansion?: { flaggedAt: string; activeSeatRatio: number };
   adoptionGaps: string[];
   emails: SentEmail[];

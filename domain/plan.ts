@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import { parseDuration } from './durations';
 
-const duration = z
-  .string()
-  .transform((text, context) => {
-    const millis = parseDuration(text);
-    if (millis === undefined) {
-      context.addIssue({
-        code: 'custom',
-        message: `invalid duration "${text}": use a number and a unit (s, m, h, d, w), such as "7d", or ISO 8601 such as "P30D"`,
-      });
-      return z.NEVER;
-    }
-    return millis;
-  });
+const duration = z.string().transform((text, context) => {
+  const millis = parseDuration(text);
+  if (millis === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `invalid duration "${text}": use a number and a unit (s, m, h, d, w), such as "7d", or ISO 8601 such as "P30D"`,
+    });
+    return z.NEVER;
+  }
+  return millis;
+});
 
 export const checkInAnchors = ['signature', 'go-live'] as const;
 

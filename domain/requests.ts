@@ -41,7 +41,9 @@ export const startOnboardingSchema = z
       })
       .strict(),
     integrations: z
-      .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use lowercase names such as "salesforce"'))
+      .array(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use lowercase names such as "salesforce"'),
+      )
       .max(50)
       .refine((names) => new Set(names).size === names.length, 'integrations must not repeat')
       .default([]),
@@ -61,7 +63,9 @@ const trainingSessionSchema = z
 
 export type TrainingSession = z.infer<typeof trainingSessionSchema>;
 
-const metricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'use a name such as "activeUsers"');
+const metricName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'use a name such as "activeUsers"');
 
 export const kickoffHeldSchema = z
   .object({
@@ -108,9 +112,7 @@ export const milestoneBodySchemas = {
     .strict(),
   'admin-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
   'end-user-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
-  'certification-done': z
-    .object({ powerUsers: z.array(z.email()).min(1).max(500) })
-    .strict(),
+  'certification-done': z.object({ powerUsers: z.array(z.email()).min(1).max(500) }).strict(),
   'recordings-published': z.object({ urls: z.array(z.url()).min(1).max(100) }).strict(),
   'first-value-reached': z.object({ evidence: text(5000) }).strict(),
 } satisfies Record<MilestoneName, z.ZodType>;
