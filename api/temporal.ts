@@ -1,0 +1,249 @@
+import {
+  ApplicationFailure,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { updateRejection } from '../domain/messages';
+import type { OnboardingInput } from '../domain/onboarding';
+import type { OnboardingPlan } from '../domain/plan';
+import type { StartOnboardingRequest } from '../domain/requests';
+import { searchAttributes } from '../domain/search-attributes';
+import type { OnboardingStage, OnboardingState, Segment } from '../domain/stages';
+import { ApiError } from './errors';
+
+/** The registered name of the workflow in workflows/index.ts. */
+export const workflowType = 'onboardingWorkflow';
+
+/** The workflow's signature as the client sees it; its result is not read by the API. */
+export type OnboardingWorkflow = (input: OnboardingInput) => Promise<unknown>;
+
+/** Time limits of calls to Temporal, in milliseconds, so a missing worker cannot hang a request. */
+export const callTimeouts = {
+  query: 10_000,
+  /** Short, because a status that is not ready yet is replaced by a minimal one. */
+  queryAfterStart: 3_000,
+  update: 30_000,
+  list: 10_000,
+  describe: 5_000,
+} as const;
+
+/** What POST /onboardings returns when the workflow has not answered its first status query yet. */
+export interface StartedStatus {
+  onboardingId: string;
+  customerId: string;
+  companyName: string;
+  segment: Segment;
+  plan: string;
+  state: OnboardingState;
+  stage: OnboardingStage;
+  atRisk: boolean;
+}
+
+/** The workflow input, search attributes, memo and Web UI texts of a new onboarding. */
+export function startOptions(
+  request: StartOnboardingRequest,
+  plan: OnboardingPlan,
+  workflowId: string,
+  taskQueue: string,
+): WorkflowStartOptions<OnboardingWorkflow> {
+  const input: OnboardingInput = { ...request, plan };
+  const typedSearchAttributes: SearchAttributePair[] = [
+    { key: searchAttributes.customerId, value: request.customerId },
+    { key: searchAttributes.segment, value: request.segment },
+    { key: searchAttributes.stage, value: 'pre-onboarding' },
+    { key: searchAttributes.atRisk, value: false },
+    { key: searchAttributes.csmEmail, value: request.contacts.csm.email },
+    { key: searchAttributes.state, value: 'active' },
+  ];
+
+  return {
+    workflowId,
+    taskQueue,
+    args: [input],
+    typedSearchAttributes,
+    memo: { companyName: request.companyName, plan: plan.name },
+    staticSummary: `${request.companyName} · ${request.segment} · plan ${plan.name}`,
+    staticDetails: staticDetails(request, plan),
+  };
+}
+
+/** Markdown shown on the workflow's page in the Temporal Web UI. */
+function staticDetails(request: StartOnboardingRequest, plan: OnboardingPlan): string {
+  const { csm, projectOwner, executiveSponsor } = request.contacts;
+  const integrations = request.integrations.length > 0 ? request.integrations.join(', ') : 'none';
+  return [
+    `**${request.companyName}** (${request.customerId})`,
+    `- Segment: ${request.segment}, plan: ${plan.name}, seats: ${request.seats}`,
+    `- Contract signed: ${request.contractSignedAt} (${request.timezone})`,
+    `- CSM: ${csm.name} <${csm.email}>`,
+    `- Project owner: ${projectOwner.name} <${projectOwner.email}>`,
+    `- Executive sponsor: ${executiveSponsor.name} <${executiveSponsor.email}>`,
+    `- Integrations: ${integrations}`,
+  ].join('\n');
+}
+
+export function startedStatus(
+  request: StartOnboardingRequest,
+  plan: OnboardingPlan,
+  workflowId: string,
+): StartedStatus {
+  return {
+    onboardingId: workflowId,
+    customerId: request.customerId,
+    companyName: request.companyName,
+    segment: request.segment,
+    plan: plan.name,
+    state: 'active',
+    stage: 'pre-onboarding',
+    atRisk: false,
+  };
+}
+
+/** Filters of GET /onboardings, already checked against their enums. */
+export interface ListFilters {
+  stage?: OnboardingStage;
+  segment?: Segment;
+  atRisk?: 'true' | 'false';
+  state?: OnboardingState;
+}
+
+/** Quotes a keyword for a visibility query; the values come from enums, so a quote is a bug. */
+function keyword(value: string): string {
+  if (!/^[a-z0-9-]+$/.test(value)) throw new Error(`unexpected search attribute value ${value}`);
+  return `'${value}'`;
+}
+
+/** Builds the visibility query of GET /onboardings from enum values only. */
+export function buildListQuery(filters: ListFilters): string {
+  const clauses = [`WorkflowType = ${keyword(workflowType)}`];
+  if (filters.segment) {
+    clauses.push(`${searchAttributes.segment.name} = ${keyword(filters.segment)}`);
+  }
+  if (filters.stage) clauses.push(`${searchAttributes.stage.name} = ${keyword(filters.stage)}`);
+  if (filters.atRisk) {
+    clauses.push(`${searchAttributes.atRisk.name} = ${filters.atRisk === 'true'}`);
+  }
+  if (filters.state) clauses.push(`${searchAttributes.state.name} = ${keyword(filters.state)}`);
+  return clauses.join(' AND ');
+}
+
+/** One row of GET /onboardings. */
+export interface OnboardingListItem {
+  onboardingId: string;
+  customerId?: string;
+  companyName?: string;
+  plan?: string;
+  segment?: string;
+  stage?: string;
+  atRisk?: boolean;
+  state?: string;
+  executionStatus: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+function memoText(memo: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = memo?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function toListItem(info: WorkflowExecutionInfo): OnboardingListItem {
+  const attributes = info.typedSearchAttributes;
+  return {
+    onboardingId: info.workflowId,
+    customerId: attributes.get(searchAttributes.customerId),
+    companyName: memoText(info.memo, 'companyName'),
+    plan: memoText(info.memo, 'plan'),
+    segment: attributes.get(searchAttributes.segment),
+    stage: attributes.get(searchAttributes.stage),
+    atRisk: attributes.get(searchAttributes.atRisk),
+    state: attributes.get(searchAttributes.state),
+    executionStatus: info.status.name,
+    startTime: info.startTime.toISOString(),
+    closeTime: info.closeTime?.toISOString(),
+  };
+}
+
+/** Returns the gRPC status code behind a client error, if there is one. */
+function grpcCode(error: unknown): number | undefined {
+  if (isGrpcServiceError(error)) return error.code;
+  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
+  return undefined;
+}
+
+const grpcStatus = { deadlineExceeded: 4, unavailable: 14 } as const;
+
+/**
+ * Explains why the workflow of an onboarding could not be reached: 404 when none exists, and 409
+ * when it exists but is closed, because the server reports an update to a closed workflow as
+ * "not found" too.
+ */
+async function notFoundOrClosed(client: Client, workflowId: string, customerId: string) {
+  try {
+    const description = await client.withDeadline(Date.now() + callTimeouts.describe, () =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
+    if (description.status.name !== 'RUNNING') {
+      const state = description.typedSearchAttributes.get(searchAttributes.state);
+      const closedAs = state && state !== 'active' ? state : description.status.name.toLowerCase();
+      return new ApiError(409, 'conflict', `onboarding ${customerId} is ${closedAs}`);
+    }
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  return new ApiError(404, 'not_found', `no onboarding for customer ${customerId}`);
+}
+
+/**
+ * Converts a failed call to an onboarding's workflow into the API error it stands for, and
+ * rethrows errors it does not recognise so they become a logged 500.
+ */
+export async function toApiError(
+  error: unknown,
+  client: Client,
+  handle: WorkflowHandle,
+  customerId: string,
+): Promise<unknown> {
+  if (
+    error instanceof WorkflowUpdateFailedError &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === updateRejection.conflict
+  ) {
+    return new ApiError(409, 'conflict', error.cause.message);
+  }
+  if (error instanceof WorkflowNotFoundError) {
+    return notFoundOrClosed(client, handle.workflowId, customerId);
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ApiError(
+      504,
+      'timeout',
+      `onboarding ${customerId} did not finish the update in time; it may still apply, so check its status before retrying`,
+    );
+  }
+  return toServiceError(error);
+}
+
+/** Converts an unreachable or slow Temporal server into a 503 or 504; other errors pass through. */
+export function toServiceError(error: unknown): unknown {
+  const code = grpcCode(error);
+  if (code === grpcStatus.unavailable) {
+    return new ApiError(503, 'temporal_unavailable', 'Temporal server is unavailable');
+  }
+  if (code === grpcStatus.deadlineExceeded) {
+    return new ApiError(
+      504,
+      'timeout',
+      'Temporal did not answer in time: check that a worker polls the onboarding task queue',
+    );
+  }
+  return error;
+}
