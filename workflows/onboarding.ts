@@ -81,6 +81,11 @@ class OnboardingFlow {
   /** Cancelling this scope stops every stage, timer and activity; wrap-up runs outside it. */
   readonly scope = new CancellationScope();
   private readonly background: Promise<void>[] = [];
+  private readonly deadlineWatches: {
+    deadline: Deadline;
+    isMet: () => boolean;
+    escalation?: Escalation;
+  }[] = [];
   private closing = false;
   private published = { stage: '', atRisk: false, state: '', details: '' };
 
@@ -701,18 +706,24 @@ class OnboardingFlow {
     escalation?: Escalation,
   ): void {
     const deadline = this.record.addDeadline(name, dueAt);
+    this.deadlineWatches.push({ deadline, isMet, escalation });
     this.spawn(async () => {
-      if (!(await this.waitUntil(isMet, dueAt, `deadline: ${name}`))) {
-        deadline.missedAt = iso(Date.now());
-        log.warn('deadline missed', { customerId: this.input.customerId, deadline: name });
-        if (escalation) await this.escalate(deadline, escalation);
-        this.publish();
-        await condition(isMet);
-      }
-      deadline.metAt = iso(Date.now());
-      if (escalation) this.record.resolveRisk(escalation.riskKey, Date.now());
+      if (await this.waitUntil(isMet, dueAt, `deadline: ${name}`)) return this.publish();
+      deadline.missedAt = iso(Date.now());
+      log.warn('deadline missed', { customerId: this.input.customerId, deadline: name });
+      if (escalation) await this.escalate(deadline, escalation);
       this.publish();
     });
+  }
+
+  /** Marks deadlines met as soon as their condition holds, so a handler's reply is current. */
+  private settleDeadlines(): void {
+    const now = Date.now();
+    for (const { deadline, isMet, escalation } of this.deadlineWatches) {
+      if (deadline.metAt || !isMet()) continue;
+      deadline.metAt = iso(now);
+      if (escalation) this.record.resolveRisk(escalation.riskKey, now);
+    }
   }
 
   private async escalate(deadline: Deadline, escalation: Escalation): Promise<void> {
@@ -788,6 +799,7 @@ class OnboardingFlow {
 
   /** Mirrors the stage, risk and next deadline into search attributes and the Web UI details. */
   publish(): void {
+    this.settleDeadlines();
     const record = this.record;
     const { stage, atRisk, state } = record;
     if (
