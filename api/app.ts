@@ -64,7 +64,10 @@ function requestLogger(logger: pino.Logger) {
 
 /** Rejects a request body that is not JSON with a 415; requests without a body pass. */
 const requireJsonBody: RequestHandler = (request, _response, next) => {
-  if (request.is(['application/json', 'application/*+json']) === false) {
+  const length = request.get('content-length');
+  const hasBody =
+    request.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+  if (hasBody && !request.is(['application/json', 'application/*+json'])) {
     const contentType = request.get('content-type') ?? 'none';
     throw new ApiError(
       415,
