@@ -117,7 +117,7 @@ export interface ListFilters {
 
 /** Quotes a keyword for a visibility query; the values come from enums, so a quote is a bug. */
 function keyword(value: string): string {
-  if (!/^[a-z0-9-]+$/.test(value)) throw new Error(`unexpected search attribute value ${value}`);
+  if (!/^[A-Za-z0-9-]+$/.test(value)) throw new Error(`unexpected search attribute value ${value}`);
   return `'${value}'`;
 }
 
@@ -242,7 +242,7 @@ export function toServiceError(error: unknown): unknown {
     return new ApiError(
       504,
       'timeout',
-      'Temporal did not answer in time: check that a worker polls the onboarding task queue',
+      'Temporal did not answer in time: the server may be unreachable or overloaded, or no worker polls the task queue',
     );
   }
   return error;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import type express from 'express';
@@ -106,17 +107,27 @@ function recordingActivities(deliveries: Delivery[]): OnboardingActivities {
   };
 }
 
+export interface AppOptions {
+  apiTokens?: string[];
+  taskQueue?: string;
+  logger?: pino.Logger;
+  client?: Client;
+}
+
+export interface AppOptions {
+  apiTokens?: string[];
+  taskQueue?: string;
+  logger?: pino.Logger;
+  client?: Client;
+}
+
 export interface ApiHarness {
   env: TestWorkflowEnvironment;
   plans: PlanRegistry;
   taskQueue: string;
   deliveries: Delivery[];
   /** Builds an app on the harness's Temporal client; options override the defaults. */
-  app(options?: {
-    apiTokens?: string[];
-    taskQueue?: string;
-    logger?: pino.Logger;
-  }): express.Express;
+  app(options?: AppOptions): express.Express;
   close(): Promise<void>;
 }
 
@@ -160,7 +171,7 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
     deliveries,
     app: (options = {}) =>
       createApp({
-        client: env.client,
+        client: options.client ?? env.client,
         plans,
         taskQueue: options.taskQueue ?? taskQueue,
         apiTokens: options.apiTokens,

@@ -1,0 +1,262 @@
+import { Client, Connection } from '@temporalio/client';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { PlanRegistry } from '../../api/plans';
+import {
+  capturingLogger,
+  eventually,
+  startApiHarness,
+  startBody,
+  uniqueCustomerId,
+  type ApiHarness,
+} from './harness';
+
+let harness: ApiHarness;
+
+beforeAll(async () => {
+  harness = await startApiHarness('access');
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('bearer token authentication', () => {
+  const token = 'test-token-7f3a9c';
+
+  test('missing token returns 401', async () => {
+    const app = harness.app({ apiTokens: [token] });
+
+    const response = await request(app).get('/onboardings');
+
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('unauthorized');
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  test('wrong token returns 401', async () => {
+    const app = harness.app({ apiTokens: [token] });
+
+    const response = await request(app)
+      .post('/onboardings')
+      .set('Authorization', 'Bearer test-token-0000')
+      .send(startBody(uniqueCustomerId('wrong-token')));
+
+    expect(response.status).toBe(401);
+    expect(response.body.error.message).toBe('invalid bearer token');
+  });
+
+  test('any configured token is accepted', async () => {
+    const app = harness.app({ apiTokens: ['first-token', token] });
+    const customerId = uniqueCustomerId('token');
+
+    const response = await request(app)
+      .post('/onboardings')
+      .set('Authorization', `Bearer ${token}`)
+      .send(startBody(customerId));
+
+    expect(response.status).toBe(201);
+    expect(response.headers['www-authenticate']).toBeUndefined();
+  });
+
+  test('health routes need no token', async () => {
+    const app = harness.app({ apiTokens: [token] });
+
+    const health = await request(app).get('/healthz');
+    const ready = await request(app).get('/readyz');
+
+    expect(health.status).toBe(200);
+    expect(ready.status).toBe(200);
+  });
+
+  test('logs omit token and request body', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = harness.app({ apiTokens: [token], logger });
+    const customerId = uniqueCustomerId('logs');
+    const secretNote = 'confidential-discount-note';
+
+    const response = await request(app)
+      .post('/onboardings')
+      .set('Authorization', `Bearer ${token}`)
+      .send(startBody(customerId, { salesNotes: secretNote }))
+      .expect(201);
+
+    const logged = lines().join('\n');
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(secretNote);
+    expect(logged).toContain(response.headers['x-request-id']);
+    const started = lines()
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === 'onboarding started');
+    expect(started.customerId).toBe(customerId);
+    expect(started.workflowId).toBe(`onboarding-${customerId}`);
+  });
+});
+
+describe('health routes', () => {
+  test('readyz returns 200 with worker polling', async () => {
+    const app = harness.app();
+
+    const response = await request(app).get('/readyz');
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('ready');
+    expect(response.body.checks.worker.ok).toBe(true);
+  });
+
+  test('readyz returns 503 without worker', async () => {
+    const app = harness.app({ taskQueue: `no-worker-${uniqueCustomerId('queue')}` });
+
+    const response = await request(app).get('/readyz');
+
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('not_ready');
+    expect(response.body.error.details).toEqual([
+      { field: 'worker', message: expect.stringMatching(/^no worker polls task queue/) },
+    ]);
+  });
+
+  test('healthz returns 200', async () => {
+    const app = harness.app();
+
+    const response = await request(app).get('/healthz');
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+});
+
+describe('GET /onboardings', () => {
+  test('filters by segment and stage', async () => {
+    const app = harness.app();
+    const enterprise = uniqueCustomerId('list-enterprise');
+    const selfServe = uniqueCustomerId('list-self-serve');
+    await request(app).post('/onboardings').send(startBody(enterprise)).expect(201);
+    await request(app)
+      .post('/onboardings')
+      .send(startBody(selfServe, { segment: 'self-serve', companyName: 'Tiny Shop' }))
+      .expect(201);
+
+    const listed = await eventually(async () => {
+      const response = await request(app)
+        .get('/onboardings')
+        .query({ segment: 'self-serve', stage: 'kickoff', state: 'active' })
+        .expect(200);
+      const ids = response.body.items.map((item: { customerId: string }) => item.customerId);
+      return ids.includes(selfServe) ? response.body : undefined;
+    }, 'self-serve onboarding in the kickoff stage');
+
+    const ids = listed.items.map((item: { customerId: string }) => item.customerId);
+    expect(ids).not.toContain(enterprise);
+    const item = listed.items.find(
+      (entry: { customerId: string }) => entry.customerId === selfServe,
+    );
+    expect(item).toMatchObject({
+      onboardingId: `onboarding-${selfServe}`,
+      companyName: 'Tiny Shop',
+      plan: 'self-serve',
+      segment: 'self-serve',
+      stage: 'kickoff',
+      atRisk: false,
+      state: 'active',
+      executionStatus: 'RUNNING',
+    });
+    expect(Date.parse(item.startTime)).not.toBeNaN();
+  });
+
+  test('stage filter excludes other stages', async () => {
+    const app = harness.app();
+    const customerId = uniqueCustomerId('list-stage');
+    await request(app).post('/onboardings').send(startBody(customerId)).expect(201);
+    await eventually(async () => {
+      const response = await request(app).get('/onboardings').query({ segment: 'enterprise' });
+      const ids = response.body.items.map((item: { customerId: string }) => item.customerId);
+      return ids.includes(customerId) ? true : undefined;
+    }, 'enterprise onboarding in the list');
+
+    const response = await request(app)
+      .get('/onboardings')
+      .query({ segment: 'enterprise', stage: 'completion' });
+
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([]);
+  });
+
+  test('limit bounds the page', async () => {
+    const app = harness.app();
+    for (const prefix of ['page-a', 'page-b']) {
+      await request(app)
+        .post('/onboardings')
+        .send(startBody(uniqueCustomerId(prefix)))
+        .expect(201);
+    }
+    await eventually(async () => {
+      const response = await request(app).get('/onboardings').query({ limit: 500 });
+      return response.body.items.length >= 2 ? true : undefined;
+    }, 'two onboardings in the list');
+
+    const response = await request(app).get('/onboardings').query({ limit: 1 });
+
+    expect(response.status).toBe(200);
+    expect(response.body.items).toHaveLength(1);
+    expect(response.body.limit).toBe(1);
+    expect(response.body.hasMore).toBe(true);
+  });
+
+  test.each([
+    ['unknown stage', { stage: 'launch' }, 'stage'],
+    ['non-boolean atRisk', { atRisk: 'yes' }, 'atRisk'],
+    ['limit over 500', { limit: 501 }, 'limit'],
+    ['unknown filter', { owner: 'me' }, 'owner'],
+  ])('rejects %s with 400', async (_case, query, field) => {
+    const app = harness.app();
+
+    const response = await request(app).get('/onboardings').query(query);
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0].field).toBe(field);
+  });
+});
+
+describe('failures outside the request', () => {
+  test('unreachable Temporal returns 504 and 503', async () => {
+    const connection = await Connection.lazy({ address: '127.0.0.1:1' });
+    const client = new Client({ connection });
+    const app = harness.app({ client });
+
+    const status = await request(app).get(`/onboardings/${uniqueCustomerId('offline')}`);
+    const ready = await request(app).get('/readyz');
+
+    expect(status.status).toBe(504);
+    expect(status.body.error.code).toBe('timeout');
+    expect(status.body.error.message).toMatch(/server may be unreachable/);
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.details.map((detail: { field: string }) => detail.field)).toEqual([
+      'temporal',
+      'worker',
+    ]);
+    await connection.close();
+  });
+
+  test('unexpected error returns 500 with request id', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = createApp({
+      client: harness.env.client,
+      plans: new PlanRegistry([]),
+      taskQueue: harness.taskQueue,
+      logger,
+    });
+
+    const response = await request(app)
+      .post('/onboardings')
+      .send(startBody(uniqueCustomerId('no-plans')));
+
+    expect(response.status).toBe(500);
+    expect(response.body.error.code).toBe('internal_error');
+    expect(response.body.error.requestId).toBe(response.headers['x-request-id']);
+    const logged = lines().map((line) => JSON.parse(line));
+    const failure = logged.find((entry) => entry.msg === 'request failed with an unexpected error');
+    expect(failure.requestId).toBe(response.body.error.requestId);
+    expect(failure.err.message).toBe('no default plan is loaded for segment enterprise');
+  });
+});
