@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { taskQueue as defaultTaskQueue } from '../domain/messages';
 
-const optionalText = z.preprocess(
-  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-  z.string().trim().optional(),
-);
+const optionalText = z.string().trim().optional();
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -26,12 +23,7 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: optionalText.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: optionalText.default('default'),
   TASK_QUEUE: optionalText.default(defaultTaskQueue),
-  LOG_LEVEL: z
-    .preprocess(
-      (value) => (value === '' ? undefined : value),
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    )
-    .default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 /** Variables whose values never appear in an error message. */
@@ -53,7 +45,10 @@ export class ConfigError extends Error {
  * Throws ConfigError naming each invalid variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const result = envSchema.safeParse(env);
+  const setVariables = Object.entries(env).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== '',
+  );
+  const result = envSchema.safeParse(Object.fromEntries(setVariables));
   if (result.success) return result.data;
 
   const problems = result.error.issues.map((issue) => {
