@@ -1,0 +1,77 @@
+import type {
+  Logger as TemporalLogger,
+  LogLevel as TemporalLogLevel,
+  LogMetadata,
+} from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import pino from 'pino';
+
+/** Creates the worker's logger: JSON lines on stdout. */
+export function createLogger(level: string = 'info', name = 'onboarding-worker'): pino.Logger {
+  return pino({ name, level });
+}
+
+const pinoLevels: Record<TemporalLogLevel, pino.Level> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Moves an `error` field holding an Error to `err`, where pino's standard serializer writes its
+ * message and stack; pino would otherwise write an Error as `{}`.
+ */
+function toPinoFields(meta: LogMetadata | undefined): Record<string, unknown> {
+  if (!meta) return {};
+  const { error, ...rest } = meta as Record<string, unknown>;
+  if (error instanceof Error) return { ...rest, err: error };
+  return error === undefined ? rest : { ...rest, error };
+}
+
+/** Temporal's Logger interface on top of a pino logger, so SDK and workflow logs share its output. */
+export class PinoTemporalLogger implements TemporalLogger {
+  constructor(private readonly logger: pino.Logger) {}
+
+  log(level: TemporalLogLevel, message: string, meta?: LogMetadata): void {
+    this.logger[pinoLevels[level]](toPinoFields(meta), message);
+  }
+
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/**
+ * Installs the process-wide Temporal Runtime with a logger that writes through `logger`: the SDK's
+ * own messages, workflow and activity context logs, and the native core's logs (WARN and above).
+ * Must run before any Worker or NativeConnection is created, and at most once per process.
+ *
+ * The Runtime does not stop workers on signals here, so the caller decides the shutdown order.
+ */
+export function installTemporalRuntime(logger: pino.Logger): Runtime {
+  return Runtime.install({
+    logger: new PinoTemporalLogger(logger.child({ component: 'temporal-sdk' })),
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+    },
+    shutdownSignals: [],
+  });
+}
