@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
 
-  const dirs = config.PLANS_DIR ? [builtInPlansDir, config.PLANS_DIR] : [builtInPlansDir];
+  const dirs = config.PLANS_DIR
+    ? [builtInPlansDir, path.resolve(config.PLANS_DIR)]
+    : [builtInPlansDir];
   const plans = loadPlans(dirs, logger);
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { planFileSchema, type OnboardingPlan } from '../domain/plan';
 import { segments, type Segment } from '../domain/stages';
+import { issueDetails } from './validation';
 
 /** The folder of plans that ship with the project. */
 export const builtInPlansDir = path.resolve(__dirname, '..', 'plans');
@@ -43,12 +44,9 @@ export class PlanRegistry {
   }
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(file)';
-      return `${field}: ${issue.message}`;
-    })
+function describeIssues(error: z.ZodError, input: unknown): string {
+  return issueDetails(error, input)
+    .map((detail) => `${detail.field || '(file)'}: ${detail.message}`)
     .join('; ');
 }
 
@@ -62,7 +60,7 @@ export function readPlanFile(file: string): OnboardingPlan {
   }
 
   const result = planFileSchema.safeParse(json);
-  if (!result.success) throw new PlanFileError(file, describeIssues(result.error));
+  if (!result.success) throw new PlanFileError(file, describeIssues(result.error, json));
   return result.data;
 }
 

@@ -11,8 +11,20 @@ const partNames: Record<RequestPart, string> = {
   params: 'path',
 };
 
-/** Lists each zod issue as a field and a message; unknown keys become one detail each. */
-export function issueDetails(error: z.ZodError): ErrorDetail[] {
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Lists each zod issue of `input` as a field and a message. Unknown keys become one detail each,
+ * and a required value that is absent reads "missing" in place of zod's type message.
+ */
+export function issueDetails(error: z.ZodError, input: unknown): ErrorDetail[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
@@ -21,13 +33,15 @@ export function issueDetails(error: z.ZodError): ErrorDetail[] {
         message: 'unknown field',
       }));
     }
-    return [{ field: path.join('.'), message: issue.message }];
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+    const message = missing ? `missing: expected ${issue.expected}` : issue.message;
+    return [{ field: path.join('.'), message }];
   });
 }
 
 /** Builds the 400 error for a value that failed its schema. */
-export function validationError(part: RequestPart, error: z.ZodError): ApiError {
-  const details = issueDetails(error);
+export function validationError(part: RequestPart, error: z.ZodError, input: unknown): ApiError {
+  const details = issueDetails(error, input);
   const fields = details.map((detail) => detail.field || '(whole value)');
   const list = [...new Set(fields)].join(', ');
   return new ApiError(400, 'validation_failed', `invalid ${partNames[part]}: ${list}`, details);
@@ -47,7 +61,7 @@ export function validate(part: RequestPart, schema: z.ZodType): RequestHandler {
       );
     }
     const result = schema.safeParse(request[part]);
-    if (!result.success) throw validationError(part, result.error);
+    if (!result.success) throw validationError(part, result.error, request[part]);
     response.locals[part] = result.data;
     next();
   };

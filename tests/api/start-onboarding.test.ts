@@ -108,6 +108,21 @@ describe('POST /onboardings', () => {
     expect(response.body.error.message).toContain(field);
   });
 
+  test('missing contact reads missing', async () => {
+    const app = harness.app();
+    const body = startBody(uniqueCustomerId('missing'));
+    const { projectOwner, executiveSponsor } = body.contacts;
+
+    const response = await request(app)
+      .post('/onboardings')
+      .send({ ...body, contacts: { projectOwner, executiveSponsor } });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'contacts.csm', message: 'missing: expected object' },
+    ]);
+  });
+
   test('unknown plan returns 400 listing plans', async () => {
     const app = harness.app();
     const customerId = uniqueCustomerId('plan');
