@@ -3,6 +3,7 @@ import ical, {
   ICalAttendeeStatus,
   ICalCalendarMethod,
   ICalEventStatus,
+  type ICalAttendeeData,
 } from 'ical-generator';
 import type { CalendarInvite } from '../domain/onboarding';
 import type { Contact } from '../domain/requests';
@@ -17,6 +18,21 @@ export interface CalendarMessage {
 }
 
 const prodId = { company: 'onboarding-workflows', product: 'onboarding', language: 'EN' };
+
+/**
+ * Describes one attendee. The organizer, when listed, chairs the meeting and has accepted it, so
+ * calendar clients ask only the other attendees to reply.
+ */
+function attendeeData(attendee: Contact, organizer: Contact): ICalAttendeeData {
+  const isOrganizer = attendee.email.toLowerCase() === organizer.email.toLowerCase();
+  return {
+    name: attendee.name,
+    email: attendee.email,
+    role: isOrganizer ? ICalAttendeeRole.CHAIR : ICalAttendeeRole.REQ,
+    status: isOrganizer ? ICalAttendeeStatus.ACCEPTED : ICalAttendeeStatus.NEEDSACTION,
+    rsvp: !isOrganizer,
+  };
+}
 
 function buildCalendar(
   method: ICalCalendarMethod,
@@ -39,13 +55,7 @@ function buildCalendar(
     description,
     status,
     organizer: { name: organizer.name, email: organizer.email },
-    attendees: invite.attendees.map((attendee) => ({
-      name: attendee.name,
-      email: attendee.email,
-      role: ICalAttendeeRole.REQ,
-      status: ICalAttendeeStatus.NEEDSACTION,
-      rsvp: true,
-    })),
+    attendees: invite.attendees.map((attendee) => attendeeData(attendee, organizer)),
   });
 
   return { method, content: calendar.toString() };

@@ -1,4 +1,5 @@
 import type { CalendarInvite, OnboardingSnapshot } from '../../domain/onboarding';
+import type { Contact } from '../../domain/requests';
 import { formatDateTime, formatTime, joinNames } from '../format';
 import { facts, list, paragraph, quote, type MessageContent } from '../render';
 import { contactLine, csmSignature } from './common';
@@ -6,9 +7,14 @@ import { contactLine, csmSignature } from './common';
 /** Attendee names in the greeting up to this count; more get "Hello everyone". */
 const maxGreetedNames = 3;
 
-function greeting(invite: CalendarInvite): string {
-  if (invite.attendees.length > maxGreetedNames) return 'Hello everyone,';
-  return `Hello ${joinNames(invite.attendees.map((attendee) => attendee.name))},`;
+/** Greets the attendees other than the organizer, who is usually an attendee too. */
+function greeting(invite: CalendarInvite, organizer: Contact): string {
+  const guests = invite.attendees.filter(
+    (attendee) => attendee.email.toLowerCase() !== organizer.email.toLowerCase(),
+  );
+  if (guests.length === 0) return 'Hello,';
+  if (guests.length > maxGreetedNames) return 'Hello everyone,';
+  return `Hello ${joinNames(guests.map((guest) => guest.name))},`;
 }
 
 /** The email that carries a meeting request; the .ics part holds the same facts. */
@@ -23,7 +29,7 @@ export function inviteContent(
 
   return {
     subject: invite.title,
-    greeting: greeting(invite),
+    greeting: greeting(invite, onboarding.contacts.csm),
     blocks: [
       paragraph(`You are invited to "${invite.title}".`),
       facts([
@@ -51,7 +57,7 @@ export function cancellationContent(
 ): MessageContent {
   return {
     subject: `Cancelled: ${invite.title}`,
-    greeting: greeting(invite),
+    greeting: greeting(invite, onboarding.contacts.csm),
     blocks: [
       paragraph(
         `"${invite.title}" on ${formatDateTime(invite.startsAt, onboarding.timezone)} is cancelled.`,
