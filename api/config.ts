@@ -32,7 +32,7 @@ const secretVariables = new Set(['API_TOKENS']);
 /** Settings of the HTTP API, read from the environment once at start-up. */
 export type ApiConfig = z.output<typeof envSchema>;
 
-/** Raised when an environment variable is invalid; the message names every bad variable. */
+/** Raised when an environment variable is invalid. The message names every invalid variable. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

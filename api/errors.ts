@@ -29,7 +29,7 @@ export interface ErrorBody {
   };
 }
 
-/** An error with the HTTP status and body the API answers with. */
+/** An error that errorHandler sends with its HTTP status, code, message and details. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -55,7 +55,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string';
 }
 
-/** Translates the errors express.json() raises into API errors; returns undefined for others. */
+/** Translates an error that express.json() raises into an API error, or returns undefined. */
 function fromBodyParser(error: unknown): ApiError | undefined {
   if (!isBodyParserError(error)) return undefined;
 
@@ -96,7 +96,7 @@ function requestIdOf(request: { id?: unknown }): string | undefined {
   return request.id === undefined ? undefined : String(request.id);
 }
 
-/** Answers every route no other handler matched with a 404 JSON error. */
+/** Raises a 404 for every request that no route matched. */
 export const notFoundHandler: RequestHandler = (request) => {
   throw new ApiError(404, 'not_found', `no route for ${request.method} ${request.path}`);
 };

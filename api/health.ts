@@ -16,8 +16,11 @@ const taskQueueKindNormal = 1;
 const taskQueueTypeWorkflow = 1;
 
 /**
- * Idle workers long-poll for about a minute and the server refreshes a poller's last access time
- * when a poll arrives, so a poller seen within this window is taken as still running.
+ * Age of a poller's last poll under which it counts as a running worker. The server lists a worker
+ * for 5 minutes after its last poll, and a last poll over a minute old may mean it has shut down
+ * (`temporal task-queue describe --help`, CLI 1.9.1).
+ * NOTE: two minutes is an estimate that allows for a busy worker, so a worker stopped within the
+ * last two minutes still counts as ready.
  */
 const pollerFreshnessMs = 2 * 60_000;
 
@@ -40,9 +43,9 @@ async function checkTemporal(client: Client): Promise<CheckResult> {
     await client.withDeadline(Date.now() + checkTimeoutMs, () =>
       client.workflowService.getSystemInfo({}),
     );
-    return { ok: true, message: 'Temporal server answered' };
+    return { ok: true, message: 'Temporal server responded' };
   } catch (error) {
-    return { ok: false, message: `Temporal server did not answer: ${errorMessage(error)}` };
+    return { ok: false, message: `Temporal server did not respond: ${errorMessage(error)}` };
   }
 }
 
@@ -73,7 +76,10 @@ async function checkWorker(deps: HealthRoutesDeps): Promise<CheckResult> {
   }
 }
 
-/** GET /healthz answers while the process runs; GET /readyz also needs Temporal and a worker. */
+/**
+ * Serves GET /healthz, which returns 200 while the process runs, and GET /readyz, which returns 200
+ * only when the Temporal server responds and a worker polls the task queue.
+ */
 export function healthRouter(deps: HealthRoutesDeps): Router {
   const router = Router();
   // Probes run every few seconds, so only a change of readiness is logged.
@@ -87,7 +93,7 @@ export function healthRouter(deps: HealthRoutesDeps): Router {
     const temporal = await checkTemporal(deps.client);
     const worker = temporal.ok
       ? await checkWorker(deps)
-      : { ok: false, message: 'skipped because the Temporal server did not answer' };
+      : { ok: false, message: 'skipped because the Temporal server did not respond' };
 
     const ready = temporal.ok && worker.ok;
     if (ready !== wasReady) {

@@ -70,7 +70,7 @@ export const listQuerySchema = listOnboardingsSchema.extend({
 type CustomerParams = z.output<typeof customerParams>;
 type ListQuery = z.output<typeof listQuerySchema>;
 
-/** Picks the plan the request names, or the segment's default; an unknown name is a 400. */
+/** Picks the plan the request names, or else the segment's default. An unknown name is a 400. */
 function resolveRequestedPlan(
   plans: PlanRegistry,
   request: StartOnboardingRequest,
@@ -167,6 +167,8 @@ export function onboardingsRouter({ client, plans, taskQueue }: OnboardingRoutes
       const { limit, ...filters } = response.locals.query;
       const query = buildListQuery(filters satisfies ListFilters);
 
+      // NOTE: there is no page cursor, so only the first `limit` matches in the server's
+      // visibility order are reachable; `hasMore` tells the caller that more exist.
       const items: OnboardingListItem[] = [];
       let hasMore = false;
       try {

@@ -50,7 +50,7 @@ function describeIssues(error: z.ZodError, input: unknown): string {
     .join('; ');
 }
 
-/** Reads and validates one plan file; throws PlanFileError naming the file and the field. */
+/** Reads and validates one plan file. Throws PlanFileError naming the file and the field. */
 export function readPlanFile(file: string): OnboardingPlan {
   let json: unknown;
   try {
@@ -64,7 +64,7 @@ export function readPlanFile(file: string): OnboardingPlan {
   return result.data;
 }
 
-/** Reads every `*.json` file of one folder, in name order; two files with one plan name fail. */
+/** Reads every `*.json` file of one folder in name order. Two files with one plan name fail. */
 function readPlanFolder(dir: string): Map<string, { plan: OnboardingPlan; file: string }> {
   let entries: string[];
   try {

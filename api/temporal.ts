@@ -22,20 +22,20 @@ import { ApiError } from './errors';
 /** The registered name of the workflow in workflows/index.ts. */
 export const workflowType = 'onboardingWorkflow';
 
-/** The workflow's signature as the client sees it; its result is not read by the API. */
+/** The workflow's signature as the client sees it. The API never reads its result. */
 export type OnboardingWorkflow = (input: OnboardingInput) => Promise<unknown>;
 
 /** Time limits of calls to Temporal, in milliseconds, so a missing worker cannot hang a request. */
 export const callTimeouts = {
   query: 10_000,
-  /** Short, because a status that is not ready yet is replaced by a minimal one. */
+  /** A short limit, because POST /onboardings falls back to a minimal status. */
   queryAfterStart: 3_000,
   update: 30_000,
   list: 10_000,
   describe: 5_000,
 } as const;
 
-/** What POST /onboardings returns when the workflow has not answered its first status query yet. */
+/** The status POST /onboardings returns when the first status query fails or times out. */
 export interface StartedStatus {
   onboardingId: string;
   customerId: string;
@@ -47,7 +47,7 @@ export interface StartedStatus {
   atRisk: boolean;
 }
 
-/** The workflow input, search attributes, memo and Web UI texts of a new onboarding. */
+/** Builds the workflow input, search attributes, memo and Web UI texts of a new onboarding. */
 export function startOptions(
   request: StartOnboardingRequest,
   plan: OnboardingPlan,
@@ -115,7 +115,10 @@ export interface ListFilters {
   state?: OnboardingState;
 }
 
-/** Quotes a keyword for a visibility query; the values come from enums, so a quote is a bug. */
+/**
+ * Quotes a keyword for a visibility query. Callers pass enum values only, so any other character
+ * is a bug and raises.
+ */
 function keyword(value: string): string {
   if (!/^[A-Za-z0-9-]+$/.test(value)) throw new Error(`unexpected search attribute value ${value}`);
   return `'${value}'`;
@@ -203,8 +206,8 @@ async function notFoundOrClosed(client: Client, workflowId: string, customerId: 
 }
 
 /**
- * Converts a failed call to an onboarding's workflow into the API error it stands for, and
- * rethrows errors it does not recognise so they become a logged 500.
+ * Converts a failed call to an onboarding's workflow into the matching API error. Other errors
+ * are returned unchanged, so the caller throws them and they become a logged 500.
  */
 export async function toApiError(
   error: unknown,

@@ -48,8 +48,8 @@ export function validationError(part: RequestPart, error: z.ZodError, input: unk
 }
 
 /**
- * Parses one part of the request with a schema and stores the parsed value, with defaults
- * applied, in `res.locals[part]`; an invalid value ends the request with a 400.
+ * Parses one part of the request with a schema and stores the parsed value, defaults included, in
+ * `res.locals[part]`. An invalid value ends the request with a 400.
  */
 export function validate(part: RequestPart, schema: z.ZodType): RequestHandler {
   return (request, response, next) => {
