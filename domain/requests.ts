@@ -13,6 +13,8 @@ function isTimeZone(name: string): boolean {
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const dateTime = z.iso.datetime({ offset: true });
+/** A link that ends up in customer emails, so schemes such as javascript: and data: are rejected. */
+const webUrl = z.url({ protocol: /^https?$/, error: 'use an http or https URL' });
 
 export const contactSchema = z.object({ name: text(200), email: z.email() }).strict();
 
@@ -108,12 +110,12 @@ export const milestoneBodySchemas = {
     })
     .strict(),
   'uat-approved': z
-    .object({ approvedBy: contactSchema, testEnvironmentUrl: z.url().optional() })
+    .object({ approvedBy: contactSchema, testEnvironmentUrl: webUrl.optional() })
     .strict(),
   'admin-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
   'end-user-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
   'certification-done': z.object({ powerUsers: z.array(z.email()).min(1).max(500) }).strict(),
-  'recordings-published': z.object({ urls: z.array(z.url()).min(1).max(100) }).strict(),
+  'recordings-published': z.object({ urls: z.array(webUrl).min(1).max(100) }).strict(),
   'first-value-reached': z.object({ evidence: text(5000) }).strict(),
 } satisfies Record<MilestoneName, z.ZodType>;
 

@@ -104,6 +104,19 @@ describe('POST /onboardings/:customerId/milestones/:milestone', () => {
     expect(response.body.error.details[0].field).toBe('successCriteria');
   });
 
+  test('script URL in milestone returns 400', async () => {
+    const customerId = uniqueCustomerId('script-url');
+
+    const response = await request(app)
+      .post(`/onboardings/${customerId}/milestones/recordings-published`)
+      .send({ urls: ['https://learn.vendor.example/admin', 'javascript:alert(1)'] });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'urls.1', message: 'use an http or https URL' },
+    ]);
+  });
+
   test('milestone for unknown customer returns 404', async () => {
     const customerId = uniqueCustomerId('nobody');
 
