@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 export type ErrorCode =
+  | 'bad_request'
   | 'validation_failed'
   | 'invalid_json'
   | 'payload_too_large'
@@ -45,6 +46,7 @@ export class ApiError extends Error {
 /** Fields that body-parser sets on the errors it passes to `next`. */
 interface BodyParserError extends Error {
   type: string;
+  body?: string;
   status?: number;
   limit?: number;
   charset?: string;
@@ -60,8 +62,15 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   if (!isBodyParserError(error)) return undefined;
 
   switch (error.type) {
-    case 'entity.parse.failed':
-      return new ApiError(400, 'invalid_json', `request body is not valid JSON: ${error.message}`);
+    case 'entity.parse.failed': {
+      // body-parser's strict mode rejects valid JSON such as `null` or `"text"` at the top level.
+      const topLevel = error.body?.trimStart()[0];
+      const message =
+        topLevel === undefined || topLevel === '{' || topLevel === '['
+          ? `request body is not valid JSON: ${error.message}`
+          : 'request body must be a JSON object';
+      return new ApiError(400, 'invalid_json', message);
+    }
     case 'entity.too.large':
       return new ApiError(
         413,
@@ -92,6 +101,17 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   }
 }
 
+/**
+ * Translates other client errors that Express raises with a 4xx `status`, such as a path segment
+ * that is not valid percent-encoding, into a 400-range API error.
+ */
+function fromHttpError(error: unknown): ApiError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  return new ApiError(status, 'bad_request', error.message);
+}
+
 function requestIdOf(request: { id?: unknown }): string | undefined {
   return request.id === undefined ? undefined : String(request.id);
 }
@@ -112,7 +132,7 @@ export const errorHandler: ErrorRequestHandler = (error, request, response, next
   }
 
   const requestId = requestIdOf(request);
-  const known = error instanceof ApiError ? error : fromBodyParser(error);
+  const known = error instanceof ApiError ? error : (fromBodyParser(error) ?? fromHttpError(error));
   if (known === undefined) {
     request.log.error({ err: error, requestId }, 'request failed with an unexpected error');
     const body: ErrorBody = {

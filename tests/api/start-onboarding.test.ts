@@ -166,6 +166,27 @@ describe('malformed requests', () => {
     expect(response.body.error.message).toMatch(/not valid JSON/);
   });
 
+  test('JSON null body returns 400', async () => {
+    const app = harness.app();
+
+    const response = await request(app)
+      .post('/onboardings')
+      .set('Content-Type', 'application/json')
+      .send('null');
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe('request body must be a JSON object');
+  });
+
+  test('undecodable path returns 400', async () => {
+    const app = harness.app();
+
+    const response = await request(app).get('/onboardings/%E0%A4%A');
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('bad_request');
+  });
+
   test('body over 1 MB returns 413', async () => {
     const app = harness.app();
     const body = startBody(uniqueCustomerId('large'), { salesNotes: 'x'.repeat(1_100_000) });
