@@ -6,8 +6,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import type express from 'express';
 import pino from 'pino';
-import type { DeliveryReceipt, InviteReceipt, OnboardingActivities } from '../../domain/delivery';
-import type { OnboardingSnapshot } from '../../domain/onboarding';
+import { startTestSmtpServer, type CapturedMessage } from '../helpers/smtp-server';
+import { createActivities } from '../../activities';
+import { onboardingWorkflowId } from '../../domain/onboarding';
 import { searchAttributes } from '../../domain/search-attributes';
 import { createApp } from '../../api/app';
 import { builtInPlansDir, loadPlans, type PlanRegistry } from '../../api/plans';
@@ -15,95 +16,27 @@ import { builtInPlansDir, loadPlans, type PlanRegistry } from '../../api/plans';
 const repoRoot = path.resolve(__dirname, '..', '..');
 const temporalCli = path.join(repoRoot, '.venv', 'bin', 'temporal');
 
-/** One message an activity delivered, as the fake mail transport below records it. */
+/** One email the test SMTP server accepted, with the headers the activities set on it. */
 export interface Delivery {
-  activity: string;
+  /** The X-Onboarding-Email header, such as "welcome" or "training-invite". */
   kind: string;
-  step: string;
-  customerId: string;
+  /** The X-Onboarding-Id header, which is the workflow id. */
+  onboardingId: string;
   to: string[];
+  subject: string;
 }
 
-/** The fields every email and invite request shares. */
-interface DeliveryRequest {
-  step: string;
-  onboarding: OnboardingSnapshot;
+function headerText(message: CapturedMessage, name: string): string {
+  const value = message.parsed.headers.get(name);
+  return typeof value === 'string' ? value : '';
 }
 
-/**
- * Activities that record each delivery in memory and answer with a receipt, with no provisioning
- * API configured. They stand in for activities/index.ts so the tests see what the workflow sent.
- */
-function recordingActivities(deliveries: Delivery[]): OnboardingActivities {
-  const receipt = (activity: string, kind: string, request: DeliveryRequest): DeliveryReceipt => {
-    const to = [request.onboarding.contacts.csm.email];
-    deliveries.push({
-      activity,
-      kind,
-      step: request.step,
-      customerId: request.onboarding.customerId,
-      to,
-    });
-    return {
-      kind: kind as DeliveryReceipt['kind'],
-      step: request.step,
-      messageId: `<${randomUUID()}@test>`,
-      to,
-      sentAt: new Date().toISOString(),
-    };
-  };
-  const email = (activity: string, kind: string) => async (request: DeliveryRequest) =>
-    receipt(activity, kind, request);
-  const invite =
-    (activity: string, kind: string) =>
-    async (
-      request: Parameters<OnboardingActivities['sendKickoffInvite']>[0],
-    ): Promise<InviteReceipt> => {
-      const startsAt = 'startsAt' in request.when ? request.when.startsAt : request.when.notAfter;
-      const endsAt = new Date(Date.parse(startsAt) + request.lengthMinutes * 60_000).toISOString();
-      return {
-        ...receipt(activity, kind, request),
-        invite: {
-          uid: request.uid,
-          title: request.title,
-          sequence: 0,
-          startsAt,
-          endsAt,
-          attendees: request.attendees,
-        },
-      };
-    };
-
+function toDelivery(message: CapturedMessage): Delivery {
   return {
-    sendSalesHandoffEmail: email('sendSalesHandoffEmail', 'sales-handoff'),
-    sendWelcomeEmail: email('sendWelcomeEmail', 'welcome'),
-    sendImplementationPacket: email('sendImplementationPacket', 'implementation-packet'),
-    sendKickoffReminder: email('sendKickoffReminder', 'kickoff-reminder'),
-    sendAtRiskEscalation: email('sendAtRiskEscalation', 'at-risk'),
-    sendProvisioningFailedAlert: email('sendProvisioningFailedAlert', 'provisioning-failed'),
-    sendPlanMilestoneReminder: email('sendPlanMilestoneReminder', 'plan-milestone-due'),
-    sendFirstValueThanks: email('sendFirstValueThanks', 'first-value-thanks'),
-    sendHealthAlert: email('sendHealthAlert', 'health-alert'),
-    sendAdoptionGapAlert: email('sendAdoptionGapAlert', 'adoption-gap'),
-    sendExpansionOpportunity: email('sendExpansionOpportunity', 'expansion-opportunity'),
-    sendHandoffEmail: email('sendHandoffEmail', 'handoff'),
-    sendSatisfactionSurvey: email('sendSatisfactionSurvey', 'survey'),
-    sendCancellationNotice: email('sendCancellationNotice', 'onboarding-cancelled'),
-    sendKickoffInvite: invite('sendKickoffInvite', 'kickoff-invite'),
-    sendTrainingInvite: invite('sendTrainingInvite', 'training-invite'),
-    sendFirstValueCheckInInvite: invite('sendFirstValueCheckInInvite', 'first-value-check-in'),
-    sendCheckInInvite: invite('sendCheckInInvite', 'check-in'),
-    cancelCalendarInvite: async (request) =>
-      receipt('cancelCalendarInvite', 'invite-cancelled', request),
-    isProvisioningConfigured: async () => false,
-    createTenant: async () => null,
-    connectIntegrations: async () => [],
-    startDataMigration: async () => {
-      throw new Error('no provisioning API is configured in these tests');
-    },
-    waitForDataMigration: async () => {
-      throw new Error('no provisioning API is configured in these tests');
-    },
+    kind: headerText(message, 'x-onboarding-email'),
+    onboardingId: headerText(message, 'x-onboarding-id'),
+    to: message.envelope.to,
+    subject: message.parsed.subject ?? '',
   };
 }
 
@@ -125,7 +58,8 @@ export interface ApiHarness {
   env: TestWorkflowEnvironment;
   plans: PlanRegistry;
   taskQueue: string;
-  deliveries: Delivery[];
+  /** Returns the emails of one customer's onboarding, of one kind, that reached the SMTP server. */
+  deliveries(customerId: string, kind: string): Delivery[];
   /** Builds an app on the harness's Temporal client; options override the defaults. */
   app(options?: AppOptions): express.Express;
   close(): Promise<void>;
@@ -134,8 +68,9 @@ export interface ApiHarness {
 let runtimeInstalled = false;
 
 /**
- * Starts a Temporal dev server with the onboarding search attributes, and a worker that runs the
- * real onboarding workflow on a task queue of its own.
+ * Starts a Temporal dev server with the onboarding search attributes, an SMTP server, and a worker
+ * that runs the onboarding workflow and activities on a task queue of its own, with no
+ * provisioning API configured.
  */
 export async function startApiHarness(name: string): Promise<ApiHarness> {
   if (!runtimeInstalled) {
@@ -151,24 +86,35 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
   });
 
   const taskQueue = `api-${name}-${randomUUID().slice(0, 8)}`;
-  const deliveries: Delivery[] = [];
+  const silent = pino({ level: 'silent' });
+  const smtp = await startTestSmtpServer();
+  const activities = createActivities({
+    transporter: smtp.createTransport(),
+    from: 'Onboarding <onboarding@vendor.example>',
+    logger: silent,
+  });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities: recordingActivities(deliveries),
+    activities,
   });
   const running = worker.run();
 
-  const silent = pino({ level: 'silent' });
   const plans = loadPlans([builtInPlansDir, path.join(repoRoot, 'examples', 'plans')], silent);
 
   return {
     env,
     plans,
     taskQueue,
-    deliveries,
+    deliveries: (customerId, kind) =>
+      smtp.messages
+        .map(toDelivery)
+        .filter(
+          (delivery) =>
+            delivery.onboardingId === onboardingWorkflowId(customerId) && delivery.kind === kind,
+        ),
     app: (options = {}) =>
       createApp({
         client: options.client ?? env.client,
@@ -180,6 +126,7 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
     close: async () => {
       worker.shutdown();
       await running;
+      await smtp.close();
       await env.teardown();
     },
   };

@@ -34,9 +34,7 @@ async function startPastPreOnboarding(prefix: string): Promise<string> {
 }
 
 function deliveriesOf(customerId: string, kind: string) {
-  return harness.deliveries.filter(
-    (delivery) => delivery.customerId === customerId && delivery.kind === kind,
-  );
+  return harness.deliveries(customerId, kind);
 }
 
 async function workflowStatusName(customerId: string): Promise<string> {
@@ -170,7 +168,7 @@ describe('POST /onboardings/:customerId/milestones/:milestone', () => {
     const repeat = await request(app)
       .post(`/onboardings/${customerId}/milestones/kickoff-held`)
       .send(kickoffHeldBody());
-    // Gives a second invite, if the repeat wrongly caused one, time to reach the recorder.
+    // Gives a second invite, if the repeat wrongly caused one, time to reach the SMTP server.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
     expect(repeat.status).toBe(200);
