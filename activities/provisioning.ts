@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { failureTypes } from './errors';
@@ -35,12 +36,26 @@ function unavailable(message: string, cause?: unknown): ApplicationFailure {
     type: failureTypes.provisioningUnavailable,
     message,
     nonRetryable: false,
-    cause: cause instanceof Error ? cause : undefined,
+    cause: types.isNativeError(cause) ? cause : undefined,
   });
 }
 
 function rejected(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, failureTypes.provisioningRejected);
+}
+
+/**
+ * Describes a failed fetch by its cause, such as "connect ECONNREFUSED 127.0.0.1:4100". Fetch
+ * errors come from Node's own realm, so this checks fields rather than `instanceof Error`.
+ */
+function networkErrorText(error: unknown): string {
+  const cause: unknown = types.isNativeError(error) ? error.cause : undefined;
+  const source = types.isNativeError(cause) ? cause : error;
+  if (!types.isNativeError(source)) return String(source);
+
+  const code = (source as { code?: unknown }).code;
+  if (source.message) return source.message;
+  return typeof code === 'string' ? code : source.name;
 }
 
 /** Pulls the error text out of a response body: `{"error": ...}`, `{"message": ...}` or plain text. */
@@ -151,8 +166,10 @@ export class ProvisioningClient {
           error,
         );
       }
-      const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      throw unavailable(`provisioning API request ${route} failed: ${String(reason)}`, error);
+      throw unavailable(
+        `provisioning API request ${route} failed: ${networkErrorText(error)}`,
+        error,
+      );
     }
 
     if (status === 429 || status >= 500) {
