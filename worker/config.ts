@@ -53,7 +53,7 @@ const envSchema = z.object({
   ),
 });
 
-/** What each required variable without a default must be set to, for the "missing" message. */
+/** Description of the value each required variable needs, for the "missing" message. */
 const requiredValues: Record<string, string> = {
   SMTP_URL: 'the SMTP server that sends the emails, such as smtp://127.0.0.1:1025',
 };
@@ -98,8 +98,8 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerC
       if (value === undefined || value.trim() === '') {
         return `${variable} is missing: set it to ${requiredValues[variable] ?? 'a value'}`;
       }
-      const shown = secretVariables.has(variable) ? '' : ` (got "${value}")`;
-      return `${variable} is invalid: it ${issue.message}${shown}`;
+      const received = secretVariables.has(variable) ? '' : ` (got "${value}")`;
+      return `${variable} is invalid: it ${issue.message}${received}`;
     });
     throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
   }

@@ -20,8 +20,8 @@ const pinoLevels: Record<TemporalLogLevel, pino.Level> = {
 };
 
 /**
- * Moves an `error` field holding an Error to `err`, where pino's standard serializer writes its
- * message and stack; pino would otherwise write an Error as `{}`.
+ * Moves an `error` field that contains an Error to `err`, because pino's standard serializer writes
+ * the message and stack of `err` only. Elsewhere pino writes an Error as `{}`.
  */
 function toPinoFields(meta: LogMetadata | undefined): Record<string, unknown> {
   if (!meta) return {};
@@ -62,7 +62,8 @@ export class PinoTemporalLogger implements TemporalLogger {
 /**
  * Installs the process-wide Temporal Runtime with a logger that writes through `logger`: the SDK's
  * own messages, workflow and activity context logs, and the native core's logs (WARN and above).
- * Must run before any Worker or NativeConnection is created, and at most once per process.
+ * Call it before creating any Worker or NativeConnection; Runtime.install throws when a Runtime
+ * already exists.
  *
  * The Runtime does not stop workers on signals here, so the caller decides the shutdown order.
  */

@@ -27,9 +27,9 @@ function errorMessage(error: unknown): string {
 }
 
 /**
- * Connects a client to the Temporal server at `address`, retrying until the server answers
+ * Connects a client to the Temporal server at `address`, retrying until the server responds to
  * GetSystemInfo, so a worker or API started alongside the server waits for it.
- * Throws when the server has not answered within `timeoutMs`.
+ * Throws when the server has not responded within `timeoutMs`.
  */
 export async function waitForTemporal(options: WaitForTemporalOptions): Promise<Connection> {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -52,7 +52,7 @@ export async function waitForTemporal(options: WaitForTemporalOptions): Promise<
       await connection?.close().catch(() => undefined);
       if (Date.now() >= deadline) {
         throw new Error(
-          `Temporal server at ${options.address} did not answer within ${timeoutMs} ms: ${errorMessage(error)}`,
+          `Temporal server at ${options.address} did not respond within ${timeoutMs} ms: ${errorMessage(error)}`,
           { cause: error },
         );
       }
@@ -69,20 +69,58 @@ export async function waitForTemporal(options: WaitForTemporalOptions): Promise<
 }
 
 /**
- * Registers search attributes in `namespace` through the operator service. An attribute that
- * already exists counts as registered. Where the server can list attributes, also checks that each
- * one has the expected type and throws when one does not, because the dev server (Temporal CLI
- * 1.9.1) accepts a second registration with another type without an error. The time-skipping test
- * server (1.40.0) cannot list them (ListSearchAttributes is unimplemented), so it skips the check.
+ * Returns the custom search attributes of `namespace` with their IndexedValueType numbers, or
+ * undefined when the server cannot list them: ListSearchAttributes is unimplemented in the
+ * time-skipping test server (1.40.0).
+ */
+async function listCustomSearchAttributes(
+  connection: Connection,
+  namespace: string,
+): Promise<Record<string, number> | undefined> {
+  try {
+    const response = await connection.operatorService.listSearchAttributes({ namespace });
+    return response.customAttributes ?? {};
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === grpcStatus.unimplemented) return undefined;
+    throw new Error(
+      `failed to list search attributes of namespace ${namespace}: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Registers the search attributes that `namespace` lacks, through the operator service. Throws when
+ * one is already registered with another type, because the dev server (Temporal CLI 1.9.1) would
+ * accept the registration silently and the workflow's upserts would then fail. The time-skipping
+ * test server cannot list attributes, so there each one is added and ALREADY_EXISTS counts as
+ * registered, without a type check.
  */
 export async function registerSearchAttributes(
   connection: Connection,
   namespace: string,
   keys: SearchAttributeKey<SearchAttributeType>[] = onboardingSearchAttributeKeys,
 ): Promise<void> {
+  const registered = await listCustomSearchAttributes(connection, namespace);
+
+  if (registered) {
+    const mismatches = keys.filter(
+      (key) =>
+        key.name in registered &&
+        registered[key.name] !== encodeSearchAttributeIndexedValueType(key.type),
+    );
+    if (mismatches.length > 0) {
+      const names = mismatches.map((key) => `${key.name} (expected ${key.type})`).join(', ');
+      throw new Error(
+        `search attributes registered with another type in namespace ${namespace}: ${names}; remove them with "temporal operator search-attribute remove" and start again`,
+      );
+    }
+  }
+
+  const missing = registered ? keys.filter((key) => !(key.name in registered)) : keys;
   // One request per attribute, because the time-skipping test server rejects a whole request with
-  // ALREADY_EXISTS when any one of its attributes exists; the dev server skips existing ones.
-  for (const key of keys) {
+  // ALREADY_EXISTS when any one of its attributes exists.
+  for (const key of missing) {
     try {
       await connection.operatorService.addSearchAttributes({
         namespace,
@@ -95,27 +133,5 @@ export async function registerSearchAttributes(
         { cause: error },
       );
     }
-  }
-
-  let registered: Record<string, number>;
-  try {
-    const response = await connection.operatorService.listSearchAttributes({ namespace });
-    registered = response.customAttributes ?? {};
-  } catch (error) {
-    if (isGrpcServiceError(error) && error.code === grpcStatus.unimplemented) return;
-    throw new Error(
-      `failed to list search attributes of namespace ${namespace}: ${errorMessage(error)}`,
-      { cause: error },
-    );
-  }
-
-  const mismatches = keys.filter(
-    (key) => registered[key.name] !== encodeSearchAttributeIndexedValueType(key.type),
-  );
-  if (mismatches.length > 0) {
-    const names = mismatches.map((key) => `${key.name} (expected ${key.type})`).join(', ');
-    throw new Error(
-      `search attributes registered with another type in namespace ${namespace}: ${names}; remove them with "temporal operator search-attribute remove" and start again`,
-    );
   }
 }
