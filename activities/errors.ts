@@ -36,8 +36,8 @@ interface SmtpErrorFields {
 const permanentSmtpCodes = new Set(['EAUTH', 'EENVELOPE', 'EMESSAGE', 'EREQUIRETLS']);
 
 function isPermanentSmtpError(error: SmtpErrorFields): boolean {
-  // When every recipient was refused, nodemailer reports the last reply; a retry can still help
-  // if any recipient got a 4xx.
+  // When every recipient was rejected, nodemailer reports only the last reply in responseCode.
+  // A retry can still help if any recipient got a 4xx, so every reply code counts.
   const replyCodes = [
     error.responseCode,
     ...(error.rejectedErrors ?? []).map((rejected) => rejected.responseCode),

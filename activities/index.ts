@@ -26,7 +26,7 @@ export interface ActivityDeps {
   logger: Logger;
   /** Time between two status requests while waiting for a data migration, in ms (default 5000). */
   migrationPollIntervalMs?: number;
-  /** Domain part of Message-IDs, such as "onboarding.example.com"; defaults to that of `from`. */
+  /** Domain part of Message-IDs, such as "onboarding.example.com", by default that of `from`. */
   messageIdDomain?: string;
   /** How many delivered Message-IDs the worker remembers to skip repeated sends (default 10000). */
   deliveredCacheSize?: number;

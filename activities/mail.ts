@@ -13,7 +13,7 @@ import { failureTypes, invalidRequest, smtpFailure } from './errors';
 import type { RenderedMessage } from './render';
 import type { Recipients } from './templates';
 
-/** The part of a nodemailer transporter that delivery uses; SMTP and pooled SMTP transports fit. */
+/** The part of a nodemailer transporter that delivery uses, so SMTP and pooled SMTP both fit. */
 export type MailTransport = Pick<Transporter<SMTPTransport.SentMessageInfo>, 'sendMail'>;
 
 export interface MailSenderOptions {
@@ -21,7 +21,7 @@ export interface MailSenderOptions {
   /** The From address, such as "Onboarding <onboarding@example.com>". */
   from: string | Mail.Address;
   logger: Logger;
-  /** Domain part of generated Message-IDs; defaults to the domain of `from`. */
+  /** Domain part of generated Message-IDs, by default the domain of `from`. */
   messageIdDomain?: string;
   /** Number of Message-IDs remembered as delivered before the oldest is forgotten. */
   deliveredCacheSize?: number;
@@ -51,7 +51,7 @@ function domainOf(from: string | Mail.Address): string | undefined {
 
 /**
  * Builds the Message-ID of one step of an onboarding, such as
- * `<onboarding-acme.0f3c9a1e.welcome@example.com>`; the execution id keeps two onboardings of one
+ * `<onboarding-acme.0f3c9a1e.welcome@example.com>`. The execution id keeps two onboardings of one
  * customer apart. Characters outside letters, digits, ".", "_" and "-" are replaced, and a hash of
  * the original text then keeps two such steps from sharing an id.
  */
@@ -88,8 +88,8 @@ const toAddress = (contact: Contact): Mail.Address => ({
 });
 
 /**
- * Sends onboarding emails with deterministic Message-IDs and sends each Message-ID at most once per
- * process: a repeated send returns the receipt of the first delivery.
+ * Sends onboarding emails with deterministic Message-IDs. A repeated send of one of the last
+ * `deliveredCacheSize` Message-IDs that this process delivered returns the first receipt instead.
  *
  * NOTE: the record of delivered Message-IDs lives in memory, so a worker that crashes after the
  * mail server accepted a message but before Temporal recorded the activity as completed sends it

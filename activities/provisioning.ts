@@ -11,7 +11,7 @@ export interface ProvisioningClientOptions {
 }
 
 const defaultRequestTimeoutMs = 10_000;
-/** The longest error text from the server that goes into a failure message, in characters. */
+/** Maximum length of the server's error text in a failure message, in characters. */
 const maxErrorTextLength = 500;
 
 const tenantSchema = z.object({ id: z.string().min(1) });

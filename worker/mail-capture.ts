@@ -7,9 +7,9 @@ import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
 export interface MailCaptureOptions {
-  /** Folder that receives one .eml file per message; created when missing. */
+  /** Folder that receives one .eml file per message, created when missing. */
   dir: string;
-  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  /** TCP port on 127.0.0.1, or 0 for a free one. */
   port: number;
   logger: Logger;
 }
@@ -20,7 +20,7 @@ export interface MailCapture {
   close(): Promise<void>;
 }
 
-/** Largest accepted message, in bytes; bigger ones get SMTP 552. */
+/** Maximum message size in bytes. A bigger message gets SMTP 552. */
 const maxMessageBytes = 25 * 1024 * 1024;
 /** Longest Message-ID part of a file name, in characters. */
 const maxIdLength = 100;

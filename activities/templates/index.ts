@@ -22,7 +22,7 @@ export interface Recipients {
   cc: Contact[];
 }
 
-/** Who receives one kind of email, and what it says. */
+/** Recipients and content of one kind of email. */
 export interface EmailTemplate<K extends EmailKind> {
   recipients(onboarding: OnboardingSnapshot, details: EmailDetails[K]): Recipients;
   content(onboarding: OnboardingSnapshot, details: EmailDetails[K]): MessageContent;
@@ -32,7 +32,7 @@ function toCsm({ contacts }: OnboardingSnapshot): Recipients {
   return { to: [contacts.csm], cc: [] };
 }
 
-/** The project owner, with the executive sponsor and the CSM in copy. */
+/** Addresses the project owner, with the executive sponsor and the CSM in copy. */
 function toProjectTeam({ contacts }: OnboardingSnapshot): Recipients {
   return { to: [contacts.projectOwner], cc: [contacts.executiveSponsor, contacts.csm] };
 }
@@ -41,7 +41,7 @@ function toOwnerAndSponsor({ contacts }: OnboardingSnapshot): Recipients {
   return { to: [contacts.projectOwner, contacts.executiveSponsor], cc: [contacts.csm] };
 }
 
-/** The escalation contact, or the CSM when the onboarding names none, with the CSM in copy. */
+/** Addresses the escalation contact, or the CSM when there is none, with the CSM in copy. */
 function toEscalation({ contacts }: OnboardingSnapshot): Recipients {
   return { to: [contacts.escalation ?? contacts.csm], cc: [contacts.csm] };
 }

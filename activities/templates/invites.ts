@@ -4,7 +4,7 @@ import { formatDateTime, formatTime, joinNames } from '../format';
 import { facts, list, paragraph, quote, type MessageContent } from '../render';
 import { contactLine, csmSignature } from './common';
 
-/** Attendee names in the greeting up to this count; more get "Hello everyone". */
+/** Maximum number of names in a greeting. More guests get "Hello everyone". */
 const maxGreetedNames = 3;
 
 /** Greets the attendees other than the organizer, who is usually an attendee too. */
@@ -17,7 +17,7 @@ function greeting(invite: CalendarInvite, organizer: Contact): string {
   return `Hello ${joinNames(guests.map((guest) => guest.name))},`;
 }
 
-/** The email that carries a meeting request; the .ics part holds the same facts. */
+/** Writes the email that carries a meeting request. Its .ics part contains the same facts. */
 export function inviteContent(
   onboarding: OnboardingSnapshot,
   invite: CalendarInvite,
@@ -49,7 +49,7 @@ export function inviteContent(
   };
 }
 
-/** The email that carries the cancellation of a meeting sent earlier. */
+/** Writes the email that cancels a meeting sent earlier. */
 export function cancellationContent(
   onboarding: OnboardingSnapshot,
   invite: CalendarInvite,

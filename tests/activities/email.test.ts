@@ -523,7 +523,7 @@ describe('SMTP failures', () => {
     expect(failure.nonRetryable).toBe(false);
   });
 
-  test('one refused recipient still delivers', async () => {
+  test('one rejected recipient still delivers', async () => {
     const { logger, lines } = recordingLogger();
     const logged = createActivities({ transporter: smtp.createTransport(), from, logger });
     smtp.rejectWith({ code: 550, recipients: [sponsor] });

@@ -33,7 +33,7 @@ export function snapshot(overrides: Partial<OnboardingSnapshot> = {}): Onboardin
   };
 }
 
-/** A pino logger whose JSON lines are kept in `lines`, parsed. */
+/** Creates a pino logger that parses each JSON line it writes into `lines`. */
 export function recordingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({

@@ -1,5 +1,6 @@
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities, ProvisioningClient } from '../../activities';
 import type { OnboardingActivities, TenantRequest } from '../../domain/delivery';
@@ -22,7 +23,7 @@ function run<A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...ar
 
 function activitiesFor(baseUrl: string, requestTimeoutMs = 2000): OnboardingActivities {
   return createActivities({
-    // No email is sent in these tests; the transport only satisfies the factory.
+    // No email is sent in these tests, so the transport only satisfies the factory.
     transporter: nodemailer.createTransport({ jsonTransport: true }),
     from: 'onboarding@vendor.test',
     provisioning: new ProvisioningClient({ baseUrl, requestTimeoutMs }),
@@ -42,7 +43,8 @@ const tenantRequest: TenantRequest = {
 beforeEach(async () => {
   api = await startTestProvisioningServer();
   activities = activitiesFor(api.url);
-  env = new MockActivityEnvironment();
+  // The SDK logs each failed activity as a warning. These tests expect failures, so only errors show.
+  env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 });
 
 afterEach(async () => {

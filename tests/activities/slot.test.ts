@@ -34,21 +34,21 @@ describe('chooseInviteStart', () => {
   });
 
   test('spring DST change in New York', () => {
-    // Friday 10:00 EST; clocks go forward on Sunday March 10, so Monday 10:00 is EDT (UTC-4).
+    // Friday 10:00 EST. Clocks go forward on Sunday March 10, so Monday 10:00 is EDT (UTC-4).
     expect(slot('2024-03-08T15:00:00Z', '2024-03-15T15:00:00Z', 'America/New_York')).toBe(
       '2024-03-11T14:00:00.000Z',
     );
   });
 
   test('autumn DST change in Berlin', () => {
-    // Friday 10:00 CEST; clocks go back on Sunday October 27, so Monday 10:00 is CET (UTC+1).
+    // Friday 10:00 CEST. Clocks go back on Sunday October 27, so Monday 10:00 is CET (UTC+1).
     expect(slot('2024-10-25T08:00:00Z', '2024-11-01T08:00:00Z', 'Europe/Berlin')).toBe(
       '2024-10-28T09:00:00.000Z',
     );
   });
 
   test('southern hemisphere DST in Sydney', () => {
-    // Friday 10:00 AEST; clocks go forward on Sunday October 6, so Monday 10:00 is AEDT (UTC+11).
+    // Friday 10:00 AEST. Clocks go forward on Sunday October 6, so Monday 10:00 is AEDT (UTC+11).
     expect(slot('2024-10-04T00:00:00Z', '2024-10-11T00:00:00Z', 'Australia/Sydney')).toBe(
       '2024-10-06T23:00:00.000Z',
     );

@@ -6,8 +6,8 @@
  *   POST /tenants/:id/migrations    {customerId}                    -> 202 {id, status: 'running'}
  *   GET  /migrations/:id                                            -> 200 {id, status, error?}
  *
- * Every POST needs an Idempotency-Key header; a repeated key returns the first response again,
- * and a key reused for another route gets 422. Errors are JSON `{error}` bodies.
+ * Every POST needs an Idempotency-Key header. A repeated key returns the first response again,
+ * unless it was a 5xx, and a key reused for another route gets 422. Errors are JSON `{error}` bodies.
  *
  *   const api = await startTestProvisioningServer({ migrationRunningPolls: 3 });
  *   api.url                                   // base URL for ProvisioningClient
@@ -22,13 +22,13 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 
 export interface ProvisioningServerOptions {
-  /** Status requests that return `running` before a migration reaches its outcome; default 0. */
+  /** Number of status requests that return `running` before the outcome, by default 0. */
   migrationRunningPolls: number;
   /** Default 'completed'. */
   migrationOutcome: 'completed' | 'failed';
   /** The error text of a failed migration. */
   migrationError: string;
-  /** Wait before each response, in milliseconds, to test client timeouts; default 0. */
+  /** Delay before each response in milliseconds, to test client timeouts, by default 0. */
   responseDelayMs: number;
 }
 
@@ -60,9 +60,9 @@ export interface TestMigration {
 }
 
 export interface ScriptedFailure {
-  /** HTTP status; default 500. */
+  /** HTTP status, by default 500. */
   status?: number;
-  /** Text of the `{error}` body; default "scripted failure". */
+  /** Text of the `{error}` body, by default "scripted failure". */
   error?: string;
   /** Fail only requests whose "METHOD /path" starts with this, such as "GET /migrations". */
   route?: string;

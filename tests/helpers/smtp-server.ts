@@ -6,15 +6,14 @@
  *   const transporter = smtp.createTransport();     // nodemailer transport pointed at it
  *   // ...send mail...
  *   const [message] = await smtp.waitForMessages(1); // message.parsed.subject, .envelope.to, .raw
- *   smtp.rejectWith({ code: 550 });                  // refuse every recipient from now on
- *   smtp.rejectWith({ code: 451, times: 2 });        // refuse the next two messages, then accept
- *   smtp.rejectWith({ code: 554, stage: 'data' });   // refuse after the message body
- *   smtp.rejectWith({ code: 550, recipients: ['sam@acme.test'] }); // refuse one address only
+ *   smtp.rejectWith({ code: 550 });                  // reject every recipient from now on
+ *   smtp.rejectWith({ code: 451, times: 2 });        // reject the next two messages, then accept
+ *   smtp.rejectWith({ code: 554, stage: 'data' });   // reject after the message body
+ *   smtp.rejectWith({ code: 550, recipients: ['sam@acme.test'] }); // reject one address only
  *   smtp.acceptAll();                                // forget every rejection
- *
- * Rejections add up: for each command, the first one added that matches applies.
  *   await smtp.close();
  *
+ * Rejections add up: for each SMTP command, the first one added that matches applies.
  * The server offers neither STARTTLS nor AUTH, so clients send in plain text without a login.
  */
 import type { AddressInfo } from 'node:net';
@@ -31,16 +30,16 @@ export interface CapturedMessage {
   receivedAt: Date;
 }
 
-/** The SMTP command that a rejection answers. */
+/** The SMTP command that a rejection replies to. */
 export type SmtpStage = 'mail' | 'rcpt' | 'data';
 
 export interface SmtpRejection {
   /** SMTP reply code, such as 550 (permanent) or 451 (temporary). */
   code: number;
   message?: string;
-  /** Default 'rcpt': every recipient of the message is refused. */
+  /** Default 'rcpt': every recipient of the message is rejected. */
   stage?: SmtpStage;
-  /** Number of messages to refuse before accepting again; default every message. */
+  /** Number of messages to reject before accepting again, by default all of them. */
   times?: number;
   /** Refuse only these recipient addresses (case-insensitive) at the 'rcpt' stage. */
   recipients?: string[];
@@ -53,10 +52,10 @@ export interface TestSmtpServer {
   /** Every accepted message, oldest first. */
   readonly messages: CapturedMessage[];
   createTransport(): Transporter<SMTPTransport.SentMessageInfo>;
-  /** Adds a rejection; earlier ones stay in force. */
+  /** Adds a rejection. Earlier ones stay in force. */
   rejectWith(rejection: SmtpRejection): void;
   acceptAll(): void;
-  /** Resolves once at least `count` messages have arrived; rejects after `timeoutMs`. */
+  /** Resolves once at least `count` messages have arrived, and rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
   /** Forgets the captured messages. */
   clear(): void;
@@ -69,7 +68,7 @@ interface ActiveRejection {
   stage: SmtpStage;
   remaining: number;
   recipients?: Set<string>;
-  refusedTransactions: Set<string>;
+  rejectedTransactions: Set<string>;
 }
 
 interface Waiter {
@@ -86,7 +85,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
   const waiters: Waiter[] = [];
   const rejections: ActiveRejection[] = [];
 
-  function refusal(
+  function rejectionError(
     stage: SmtpStage,
     session: SMTPServerSession,
     recipient?: string,
@@ -96,11 +95,11 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
       if (rejection.stage !== stage) continue;
       if (rejection.recipients && !rejection.recipients.has(recipient?.toLowerCase() ?? ''))
         continue;
-      // Refusing several recipients of one message counts as one refused message.
-      if (!rejection.refusedTransactions.has(transaction)) {
+      // Rejecting several recipients of one message counts as one rejected message.
+      if (!rejection.rejectedTransactions.has(transaction)) {
         if (rejection.remaining <= 0) continue;
         rejection.remaining -= 1;
-        rejection.refusedTransactions.add(transaction);
+        rejection.rejectedTransactions.add(transaction);
       }
       return smtpError(rejection.code, rejection.message);
     }
@@ -121,17 +120,17 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     logger: false,
     closeTimeout: 1000,
     onMailFrom(_address, session, callback) {
-      callback(refusal('mail', session));
+      callback(rejectionError('mail', session));
     },
     onRcptTo(address, session, callback) {
-      callback(refusal('rcpt', session, address.address));
+      callback(rejectionError('rcpt', session, address.address));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        const refused = refusal('data', session);
-        if (refused) return callback(refused);
+        const rejected = rejectionError('data', session);
+        if (rejected) return callback(rejected);
 
         const raw = Buffer.concat(chunks);
         const envelope = {
@@ -175,11 +174,11 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     rejectWith(next) {
       rejections.push({
         code: next.code,
-        message: next.message ?? `test server refuses with ${next.code}`,
+        message: next.message ?? `test server rejects with ${next.code}`,
         stage: next.stage ?? 'rcpt',
         remaining: next.times ?? Number.POSITIVE_INFINITY,
         recipients: next.recipients && new Set(next.recipients.map((item) => item.toLowerCase())),
-        refusedTransactions: new Set(),
+        rejectedTransactions: new Set(),
       });
     },
     acceptAll() {
