@@ -5,6 +5,8 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
   type Client,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
@@ -68,6 +70,10 @@ export function startOptions(
     workflowId,
     taskQueue,
     args: [input],
+    // A customer whose onboarding completed or was cancelled may be onboarded again under the same
+    // workflow id, while a running onboarding makes the start fail.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     typedSearchAttributes,
     memo: { companyName: request.companyName, plan: plan.name },
     staticSummary: `${request.companyName} · ${request.segment} · plan ${plan.name}`,

@@ -273,6 +273,27 @@ describe('POST /onboardings/:customerId/cancel', () => {
     expect(response.body.error.message).toBe(`onboarding ${customerId} is cancelled`);
   });
 
+  test('new start after cancellation succeeds', async () => {
+    const customerId = await startPastPreOnboarding('restart');
+    await request(app)
+      .post(`/onboardings/${customerId}/cancel`)
+      .send({ reason: 'Signed the wrong plan' })
+      .expect(200);
+    await eventually(
+      async () => ((await workflowStatusName(customerId)) === 'COMPLETED' ? true : undefined),
+      `workflow of ${customerId} to close`,
+    );
+
+    const restart = await request(app)
+      .post('/onboardings')
+      .send(startBody(customerId, { plan: 'express' }));
+
+    expect(restart.status).toBe(201);
+    const status = await request(app).get(`/onboardings/${customerId}`).expect(200);
+    expect(status.body.state).toBe('active');
+    expect(status.body.plan).toBe('express');
+  });
+
   test('status of closed onboarding remains readable', async () => {
     const customerId = await startPastPreOnboarding('closed-status');
     await request(app)
