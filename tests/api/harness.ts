@@ -2,19 +2,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type express from 'express';
 import pino from 'pino';
 import { startTestSmtpServer, type CapturedMessage } from '../helpers/smtp-server';
+import { bundleWorkflows, createLocalEnv, repoRoot, testNamespace } from '../helpers/temporal';
 import { createActivities } from '../../activities';
 import { onboardingWorkflowId } from '../../domain/onboarding';
-import { searchAttributes } from '../../domain/search-attributes';
 import { createApp } from '../../api/app';
 import { builtInPlansDir, loadPlans, type PlanRegistry } from '../../api/plans';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
-const temporalCli = path.join(repoRoot, '.venv', 'bin', 'temporal');
 
 /** One email the test SMTP server accepted, with the headers the activities set on it. */
 export interface Delivery {
@@ -65,25 +62,13 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-let runtimeInstalled = false;
-
 /**
  * Starts a Temporal dev server with the onboarding search attributes, an SMTP server, and a worker
  * that runs the onboarding workflow and activities on a task queue of its own, with no
  * provisioning API configured.
  */
 export async function startApiHarness(name: string): Promise<ApiHarness> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli },
-      ip: '127.0.0.1',
-      searchAttributes: Object.values(searchAttributes),
-    },
-  });
+  const env = await createLocalEnv();
 
   const taskQueue = `api-${name}-${randomUUID().slice(0, 8)}`;
   const silent = pino({ level: 'silent' });
@@ -95,9 +80,9 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
   });
   const worker = await Worker.create({
     connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+    namespace: env.namespace ?? testNamespace,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await bundleWorkflows(),
     activities,
   });
   const running = worker.run();
