@@ -621,7 +621,8 @@ class OnboardingFlow {
   private async trackHealth(): Promise<void> {
     for (let check = 1; ; check++) {
       await sleep(this.plan.healthCheckEvery, { summary: 'next health check' });
-      if (this.record.state !== 'active') return;
+      // Adoption tracking ends with the handoff to ongoing customer success.
+      if (this.record.state !== 'active' || this.record.stage === 'completion') return;
       await this.checkHealth(check);
     }
   }

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities, ProvisioningClient } from '../../activities';
+import type { OnboardingInput } from '../../domain/onboarding';
+import { planFileSchema, type OnboardingPlan } from '../../domain/plan';
+import { searchAttributes } from '../../domain/search-attributes';
+import { onboardingWorkflowId } from '../../domain/onboarding';
+import { onboardingWorkflow } from '../../workflows';
+import type { CapturedMessage, TestSmtpServer } from '../helpers/smtp-server';
+import type { TestProvisioningServer } from '../helpers/provisioning-server';
+
+// ical.js ships a CommonJS build, but its types describe the ES module only.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ICAL: typeof import('ical.js', { with: { 'resolution-mode': 'import' } }).default = require('ical.js');
+
+const plansDir = path.resolve(__dirname, '..', '..', 'plans');
+
+export const dayMillis = 86_400_000;
+
+export function loadPlan(name: string): OnboardingPlan {
+  const text = fs.readFileSync(path.join(plansDir, `${name}.json`), 'utf8');
+  return planFileSchema.parse(JSON.parse(text));
+}
+
+export const contacts = {
+  projectOwner: { name: 'Olga Owner', email: 'olga@acme.test' },
+  executiveSponsor: { name: 'Sam Sponsor', email: 'sam@acme.test' },
+  csm: { name: 'Dana Csm', email: 'dana@vendor.test' },
+  ongoingCsm: { name: 'Omar Ongoing', email: 'omar@vendor.test' },
+  escalation: { name: 'Erin Escalation', email: 'erin@vendor.test' },
+};
+
+export function onboardingInput(
+  overrides: Partial<OnboardingInput> & Pick<OnboardingInput, 'plan' | 'contractSignedAt'>,
+): OnboardingInput {
+  return {
+    customerId: `acme-${randomUUID().slice(0, 8)}`,
+    companyName: 'Acme & Co',
+    segment: 'enterprise',
+    timezone: 'Europe/Berlin',
+    seats: 20,
+    contacts,
+    integrations: ['salesforce', 'sso'],
+    salesNotes: 'Buying for the EMEA sales team.',
+    ...overrides,
+  };
+}
+
+/** The X-Onboarding-Email header of each message, in order of arrival. */
+export function kinds(messages: CapturedMessage[]): string[] {
+  return messages.map((message) => String(message.parsed.headers.get('x-onboarding-email')));
+}
+
+export function messagesOfKind(messages: CapturedMessage[], kind: string): CapturedMessage[] {
+  return messages.filter((message) => message.parsed.headers.get('x-onboarding-email') === kind);
+}
+
+/** A worker on its own task queue with the real activities, sending through the test SMTP server. */
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  smtp: TestSmtpServer,
+  provisioningServer?: TestProvisioningServer,
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `onboarding-test-${randomUUID()}`;
+  const activities = createActivities({
+    transporter: smtp.createTransport(),
+    from: 'Onboarding <onboarding@vendor.test>',
+    provisioning: provisioningServer
+      ? new ProvisioningClient({ baseUrl: provisioningServer.url, requestTimeoutMs: 5000 })
+      : null,
+    logger: pino({ level: 'silent' }),
+    migrationPollIntervalMs: 20,
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  return { worker, taskQueue };
+}
+
+export async function startOnboarding(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  input: OnboardingInput,
+): Promise<WorkflowHandle<typeof onboardingWorkflow>> {
+  return env.client.workflow.start(onboardingWorkflow, {
+    taskQueue,
+    workflowId: onboardingWorkflowId(input.customerId),
+    args: [input],
+    typedSearchAttributes: [
+      { key: searchAttributes.customerId, value: input.customerId },
+      { key: searchAttributes.segment, value: input.segment },
+      { key: searchAttributes.csmEmail, value: input.contacts.csm.email },
+    ],
+  });
+}
+
+/** The calendar in a delivered invite: its METHOD, the part's method parameter, UID and SEQUENCE. */
+export function calendarOf(message: CapturedMessage): {
+  method: string;
+  partMethod: string | undefined;
+  uid: string;
+  sequence: number;
+} {
+  const part = message.parsed.attachments.find((attachment) =>
+    attachment.contentType.startsWith('text/calendar'),
+  );
+  if (!part) throw new Error(`message ${message.parsed.messageId} has no text/calendar part`);
+  const calendar = new ICAL.Component(ICAL.parse(part.content.toString('utf8')));
+  const event = calendar.getFirstSubcomponent('vevent');
+  if (!event) throw new Error(`message ${message.parsed.messageId} has no VEVENT`);
+  return {
+    method: String(calendar.getFirstPropertyValue('method')),
+    partMethod: (part.contentType.match(/method=([A-Z]+)/i) ?? [])[1],
+    uid: String(event.getFirstPropertyValue('uid')),
+    sequence: Number(event.getFirstPropertyValue('sequence') ?? 0),
+  };
+}
