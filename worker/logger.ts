@@ -6,9 +6,12 @@ import type {
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 
-/** Creates the worker's logger: JSON lines on stdout. */
+/**
+ * Creates the worker's logger: JSON lines on stdout, written synchronously, so lines keep their
+ * order with other output and a fatal line is not lost when the process exits right after it.
+ */
 export function createLogger(level: string = 'info', name = 'onboarding-worker'): pino.Logger {
-  return pino({ name, level });
+  return pino({ name, level }, pino.destination({ dest: 1, sync: true }));
 }
 
 const pinoLevels: Record<TemporalLogLevel, pino.Level> = {
