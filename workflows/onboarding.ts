@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
@@ -763,7 +764,7 @@ class OnboardingFlow {
 
   /**
    * Sends one message through an activity, at most once per step. A permanent delivery failure is
-   * recorded and the onboarding goes on; cancellation passes through.
+   * recorded and the onboarding goes on. Once the onboarding is cancelled, no new message starts.
    */
   private async deliver<R extends DeliveryReceipt>(
     kind: MessageKind,
@@ -771,8 +772,12 @@ class OnboardingFlow {
     send: () => Promise<R>,
   ): Promise<R | undefined> {
     if (this.record.hasSent(step)) return undefined;
+    const scope = CancellationScope.current();
+    if (scope.consideredCancelled) throw new CancelledFailure('onboarding cancelled');
     try {
-      const receipt = await send();
+      // A message already handed to the activity is finished and recorded even when the onboarding
+      // is cancelled meanwhile, so an invite that went out is also the one that gets cancelled.
+      const receipt = await CancellationScope.nonCancellable(send);
       this.record.recordEmail(receipt);
       return receipt;
     } catch (error) {

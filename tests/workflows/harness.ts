@@ -14,10 +14,6 @@ import { onboardingWorkflow } from '../../workflows';
 import type { CapturedMessage, TestSmtpServer } from '../helpers/smtp-server';
 import type { TestProvisioningServer } from '../helpers/provisioning-server';
 
-// ical.js ships a CommonJS build, but its types describe the ES module only.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ICAL: typeof import('ical.js', { with: { 'resolution-mode': 'import' } }).default = require('ical.js');
-
 const plansDir = path.resolve(__dirname, '..', '..', 'plans');
 
 export const dayMillis = 86_400_000;
@@ -101,26 +97,4 @@ export async function startOnboarding(
       { key: searchAttributes.csmEmail, value: input.contacts.csm.email },
     ],
   });
-}
-
-/** The calendar in a delivered invite: its METHOD, the part's method parameter, UID and SEQUENCE. */
-export function calendarOf(message: CapturedMessage): {
-  method: string;
-  partMethod: string | undefined;
-  uid: string;
-  sequence: number;
-} {
-  const part = message.parsed.attachments.find((attachment) =>
-    attachment.contentType.startsWith('text/calendar'),
-  );
-  if (!part) throw new Error(`message ${message.parsed.messageId} has no text/calendar part`);
-  const calendar = new ICAL.Component(ICAL.parse(part.content.toString('utf8')));
-  const event = calendar.getFirstSubcomponent('vevent');
-  if (!event) throw new Error(`message ${message.parsed.messageId} has no VEVENT`);
-  return {
-    method: String(calendar.getFirstPropertyValue('method')),
-    partMethod: (part.contentType.match(/method=([A-Z]+)/i) ?? [])[1],
-    uid: String(event.getFirstPropertyValue('uid')),
-    sequence: Number(event.getFirstPropertyValue('sequence') ?? 0),
-  };
 }

@@ -12,11 +12,14 @@ import type { OnboardingInput, OnboardingStatus } from '../../domain/onboarding'
 import type { MilestoneRecord } from '../../domain/requests';
 import { searchAttributes } from '../../domain/search-attributes';
 import type { onboardingWorkflow } from '../../workflows';
-import { startTestProvisioningServer, type TestProvisioningServer } from '../helpers/provisioning-server';
+import {
+  startTestProvisioningServer,
+  type TestProvisioningServer,
+} from '../helpers/provisioning-server';
+import { calendarPart } from '../helpers/calendar';
 import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import {
-  calendarOf,
   contacts,
   createTestWorker,
   dayMillis,
@@ -98,10 +101,16 @@ async function eventually(
 function kickoffDetails(now: number) {
   return {
     successCriteria: ['Sales team works every deal in the platform', 'Weekly pipeline report'],
-    firstValueMilestone: { description: 'First 10 users active', metric: 'activeUsers', target: 10 },
+    firstValueMilestone: {
+      description: 'First 10 users active',
+      metric: 'activeUsers',
+      target: 10,
+    },
     goLiveTarget: new Date(now + 40 * dayMillis).toISOString(),
     communicationNorms: 'Weekly call on Tuesdays; Slack for blockers',
-    trainingSessions: [{ kind: 'admin' as const, startsAt: new Date(now + 45 * dayMillis).toISOString() }],
+    trainingSessions: [
+      { kind: 'admin' as const, startsAt: new Date(now + 45 * dayMillis).toISOString() },
+    ],
     projectPlan: {
       milestones: [
         { name: 'Data migrated', dueBy: new Date(now + 20 * dayMillis).toISOString() },
@@ -211,7 +220,8 @@ describe('onboarding workflow', () => {
 
       const handle = await start(taskQueue, input);
       await smtp.waitForMessages(4);
-      const welcomeDelay = messagesOfKind(smtp.messages, 'welcome')[0]!.receivedAt.getTime() - startedAt;
+      const welcomeDelay =
+        messagesOfKind(smtp.messages, 'welcome')[0]!.receivedAt.getTime() - startedAt;
       await env.sleep('1d');
       const status = await handle.query(statusQuery);
 
@@ -228,7 +238,10 @@ describe('onboarding workflow', () => {
   test('overdue kickoff reminds, escalates, then recovers', async () => {
     await withWorker(async (taskQueue) => {
       const now = await env.currentTimeMs();
-      const input = onboardingInput({ plan: enterprise, contractSignedAt: new Date(now).toISOString() });
+      const input = onboardingInput({
+        plan: enterprise,
+        contractSignedAt: new Date(now).toISOString(),
+      });
       const handle = await start(taskQueue, input);
       await smtp.waitForMessages(4);
 
@@ -237,7 +250,9 @@ describe('onboarding workflow', () => {
       await env.sleep('4d');
       await smtp.waitForMessages(6);
       const overdue = await handle.query(statusQuery);
-      const atRiskAttribute = (await handle.describe()).typedSearchAttributes.get(searchAttributes.atRisk);
+      const atRiskAttribute = (await handle.describe()).typedSearchAttributes.get(
+        searchAttributes.atRisk,
+      );
       const held = await handle.executeUpdate(recordMilestoneUpdate, {
         args: [{ milestone: 'kickoff-held', details: kickoffDetails(await env.currentTimeMs()) }],
       });
@@ -261,15 +276,25 @@ describe('onboarding workflow', () => {
     try {
       await withWorker(async (taskQueue) => {
         const now = await env.currentTimeMs();
-        const input = onboardingInput({ plan: enterprise, contractSignedAt: new Date(now).toISOString() });
-        server.failNext(1, { status: 422, error: 'seat count exceeds contract', route: 'POST /tenants' });
+        const input = onboardingInput({
+          plan: enterprise,
+          contractSignedAt: new Date(now).toISOString(),
+        });
+        server.failNext(1, {
+          status: 422,
+          error: 'seat count exceeds contract',
+          route: 'POST /tenants',
+        });
         const handle = await start(taskQueue, input);
         const status = () => handle.query(statusQuery);
         await handle.executeUpdate(recordMilestoneUpdate, {
           args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
         });
 
-        const failed = await eventually(status, (current) => current.provisioning.status === 'failed');
+        const failed = await eventually(
+          status,
+          (current) => current.provisioning.status === 'failed',
+        );
         const early = handle.executeUpdate(recordMilestoneUpdate, {
           args: [{ milestone: 'setup-complete', details: { notes: 'configured' } }],
         });
@@ -300,7 +325,10 @@ describe('onboarding workflow', () => {
     try {
       await withWorker(async (taskQueue) => {
         const now = await env.currentTimeMs();
-        const input = onboardingInput({ plan: enterprise, contractSignedAt: new Date(now).toISOString() });
+        const input = onboardingInput({
+          plan: enterprise,
+          contractSignedAt: new Date(now).toISOString(),
+        });
         server.failNext(2, { status: 500, route: 'POST /tenants' });
         const handle = await start(taskQueue, input);
         await handle.executeUpdate(recordMilestoneUpdate, {
@@ -316,7 +344,9 @@ describe('onboarding workflow', () => {
           (request) => request.method === 'POST' && request.path === '/tenants',
         );
         expect(tenantPosts.map((request) => request.status)).toEqual([500, 500, 201]);
-        expect(new Set(tenantPosts.map((request) => request.headers['idempotency-key'])).size).toBe(1);
+        expect(new Set(tenantPosts.map((request) => request.headers['idempotency-key'])).size).toBe(
+          1,
+        );
         expect(server.tenants.size).toBe(1);
         expect(done.provisioning.integrationsConnected).toEqual(['salesforce', 'sso']);
         expect(done.provisioning.migration?.status).toBe('completed');
@@ -329,7 +359,10 @@ describe('onboarding workflow', () => {
   test('cancellation cancels invites and tells the CSM', async () => {
     await withWorker(async (taskQueue) => {
       const now = await env.currentTimeMs();
-      const input = onboardingInput({ plan: enterprise, contractSignedAt: new Date(now).toISOString() });
+      const input = onboardingInput({
+        plan: enterprise,
+        contractSignedAt: new Date(now).toISOString(),
+      });
       const handle = await start(taskQueue, input);
       await smtp.waitForMessages(4);
 
@@ -342,14 +375,14 @@ describe('onboarding workflow', () => {
       expect(cancelled.state).toBe('cancelled');
       expect(summary.outcome).toBe('cancelled');
       expect(summary.cancellationReason).toBe('Contract cancelled by the customer');
-      const invite = calendarOf(messagesOfKind(smtp.messages, 'kickoff-invite')[0]!);
-      const cancellation = calendarOf(messagesOfKind(smtp.messages, 'invite-cancelled')[0]!);
+      const invite = calendarPart(messagesOfKind(smtp.messages, 'kickoff-invite')[0]!);
+      const cancellation = calendarPart(messagesOfKind(smtp.messages, 'invite-cancelled')[0]!);
       expect(invite.method).toBe('REQUEST');
-      expect(invite.partMethod).toBe('REQUEST');
+      expect(invite.contentTypeMethod).toBe('REQUEST');
       expect(cancellation.method).toBe('CANCEL');
-      expect(cancellation.partMethod).toBe('CANCEL');
-      expect(cancellation.uid).toBe(invite.uid);
-      expect(cancellation.sequence).toBe(invite.sequence + 1);
+      expect(cancellation.contentTypeMethod).toBe('CANCEL');
+      expect(cancellation.event.uid).toBe(invite.event.uid);
+      expect(cancellation.event.sequence).toBe(invite.event.sequence + 1);
       const [notice] = messagesOfKind(smtp.messages, 'onboarding-cancelled');
       expect(notice!.envelope.to).toEqual([contacts.csm.email]);
     });
@@ -358,20 +391,27 @@ describe('onboarding workflow', () => {
   test('repeated milestone changes nothing', async () => {
     await withWorker(async (taskQueue) => {
       const now = await env.currentTimeMs();
-      const input = onboardingInput({ plan: enterprise, contractSignedAt: new Date(now).toISOString() });
+      const input = onboardingInput({
+        plan: enterprise,
+        contractSignedAt: new Date(now).toISOString(),
+      });
       const handle = await start(taskQueue, input);
       await smtp.waitForMessages(4);
       const kickoff = { milestone: 'kickoff-held' as const, details: kickoffDetails(now) };
 
       const first = await handle.executeUpdate(recordMilestoneUpdate, { args: [kickoff] });
-      const emailsAfterFirst = (await handle.query(statusQuery)).emails.length;
-      await env.sleep('1h');
+      const settled = await eventually(
+        () => handle.query(statusQuery),
+        (current) => current.emails.some((email) => email.kind === 'training-invite'),
+      );
+      const emailsAfterFirst = settled.emails.length;
       const second = await handle.executeUpdate(recordMilestoneUpdate, {
         args: [{ ...kickoff, details: { ...kickoff.details, notes: 'changed' } }],
       });
 
       expect(second.milestones['kickoff-held']).toEqual(first.milestones['kickoff-held']);
       expect((await handle.query(statusQuery)).emails.length).toBe(emailsAfterFirst);
+      expect(kinds(smtp.messages)).toEqual([...preOnboardingKinds, 'training-invite']);
       await handle.executeUpdate(cancelOnboardingUpdate, { args: [{ reason: 'test over' }] });
     });
   });
