@@ -1,7 +1,6 @@
 import {
   ApplicationFailure,
   isGrpcServiceError,
-  ServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -181,10 +180,13 @@ export function toListItem(info: WorkflowExecutionInfo): OnboardingListItem {
   };
 }
 
-/** Returns the gRPC status code behind a client error, if there is one. */
+/** Returns the gRPC status code of the first gRPC error in the cause chain, if there is one. */
 function grpcCode(error: unknown): number | undefined {
-  if (isGrpcServiceError(error)) return error.code;
-  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (isGrpcServiceError(current)) return current.code;
+    current = current.cause;
+  }
   return undefined;
 }
 

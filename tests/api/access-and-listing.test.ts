@@ -219,23 +219,57 @@ describe('GET /onboardings', () => {
 });
 
 describe('failures outside the request', () => {
-  test('unreachable Temporal returns 504 and 503', async () => {
-    const connection = await Connection.lazy({ address: '127.0.0.1:1' });
-    const client = new Client({ connection });
-    const app = harness.app({ client });
+  test('unreachable Temporal returns 503', async () => {
+    // Without the default retry interceptor the client reports UNAVAILABLE at once, where it
+    // would otherwise retry until the call's deadline and end in a 504.
+    const connection = await Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
+    const app = harness.app({ client: new Client({ connection }) });
 
     const status = await request(app).get(`/onboardings/${uniqueCustomerId('offline')}`);
     const ready = await request(app).get('/readyz');
+    await connection.close();
 
-    expect(status.status).toBe(504);
-    expect(status.body.error.code).toBe('timeout');
-    expect(status.body.error.message).toMatch(/server may be unreachable/);
+    expect(status.status).toBe(503);
+    expect(status.body.error.code).toBe('temporal_unavailable');
     expect(ready.status).toBe(503);
     expect(ready.body.error.details.map((detail: { field: string }) => detail.field)).toEqual([
       'temporal',
       'worker',
     ]);
-    await connection.close();
+  });
+
+  test('start without worker returns minimal status', async () => {
+    const app = harness.app({ taskQueue: `no-worker-${uniqueCustomerId('queue')}` });
+    const customerId = uniqueCustomerId('no-worker');
+
+    const response = await request(app).post('/onboardings').send(startBody(customerId));
+
+    expect(response.status).toBe(201);
+    expect(response.body.status).toEqual({
+      onboardingId: `onboarding-${customerId}`,
+      customerId,
+      companyName: 'Acme Corp',
+      segment: 'enterprise',
+      plan: 'enterprise',
+      state: 'active',
+      stage: 'pre-onboarding',
+      atRisk: false,
+    });
+  });
+
+  test('status without worker returns 504', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = harness.app({ taskQueue: `no-worker-${uniqueCustomerId('queue')}`, logger });
+    const customerId = uniqueCustomerId('no-worker-status');
+    await request(app).post('/onboardings').send(startBody(customerId)).expect(201);
+
+    const response = await request(app).get(`/onboardings/${customerId}`);
+
+    const unexpected = lines().filter((line) => line.includes('unexpected error'));
+    expect(unexpected).toEqual([]);
+    expect(response.status).toBe(504);
+    expect(response.body.error.code).toBe('timeout');
+    expect(response.body.error.message).toMatch(/no worker polls the task queue/);
   });
 
   test('unexpected error returns 500 with request id', async () => {
