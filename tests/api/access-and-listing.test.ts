@@ -140,7 +140,7 @@ describe('GET /onboardings', () => {
     const listed = await eventually(async () => {
       const response = await request(app)
         .get('/onboardings')
-        .query({ segment: 'self-serve', stage: 'kickoff', state: 'active' })
+        .query({ segment: 'self-serve', stage: 'kickoff', state: 'active', atRisk: 'false' })
         .expect(200);
       const ids = response.body.items.map((item: { customerId: string }) => item.customerId);
       return ids.includes(selfServe) ? response.body : undefined;
@@ -162,6 +162,29 @@ describe('GET /onboardings', () => {
       executionStatus: 'RUNNING',
     });
     expect(Date.parse(item.startTime)).not.toBeNaN();
+    const atRisk = await request(app).get('/onboardings').query({ atRisk: 'true' }).expect(200);
+    const atRiskIds = atRisk.body.items.map((entry: { customerId: string }) => entry.customerId);
+    expect(atRiskIds).not.toContain(selfServe);
+  });
+
+  test('atRisk filter finds overdue onboarding', async () => {
+    const app = harness.app();
+    const customerId = uniqueCustomerId('list-overdue');
+    const signedMonthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    await request(app)
+      .post('/onboardings')
+      .send(startBody(customerId, { contractSignedAt: signedMonthAgo }))
+      .expect(201);
+
+    const listed = await eventually(async () => {
+      const response = await request(app).get('/onboardings').query({ atRisk: 'true' });
+      return response.body.items.find(
+        (item: { customerId: string }) => item.customerId === customerId,
+      );
+    }, 'overdue onboarding in the at-risk list');
+
+    expect(listed.atRisk).toBe(true);
+    expect(listed.state).toBe('active');
   });
 
   test('stage filter excludes other stages', async () => {
