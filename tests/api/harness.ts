@@ -6,9 +6,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type express from 'express';
 import pino from 'pino';
+import {
+  startTestProvisioningServer,
+  type TestProvisioningServer,
+} from '../helpers/provisioning-server';
 import { startTestSmtpServer, type CapturedMessage } from '../helpers/smtp-server';
 import { bundleWorkflows, createLocalEnv, repoRoot, testNamespace } from '../helpers/temporal';
-import { createActivities } from '../../activities';
+import { createActivities, ProvisioningClient } from '../../activities';
 import { onboardingWorkflowId } from '../../domain/onboarding';
 import { createApp } from '../../api/app';
 import { builtInPlansDir, loadPlans, type PlanRegistry } from '../../api/plans';
@@ -55,6 +59,8 @@ export interface ApiHarness {
   env: TestWorkflowEnvironment;
   plans: PlanRegistry;
   taskQueue: string;
+  /** The provisioning API the activities call; tests script its failures. */
+  provisioning: TestProvisioningServer;
   /** Returns the emails of one customer's onboarding, of one kind, that reached the SMTP server. */
   deliveries(customerId: string, kind: string): Delivery[];
   /** Builds an app on the harness's Temporal client; options override the defaults. */
@@ -63,9 +69,9 @@ export interface ApiHarness {
 }
 
 /**
- * Starts a Temporal dev server with the onboarding search attributes, an SMTP server, and a worker
- * that runs the onboarding workflow and activities on a task queue of its own, with no
- * provisioning API configured.
+ * Starts a Temporal dev server with the onboarding search attributes, an SMTP server, a
+ * provisioning API, and a worker that runs the onboarding workflow and activities on a task queue
+ * of its own.
  */
 export async function startApiHarness(name: string): Promise<ApiHarness> {
   const env = await createLocalEnv();
@@ -73,9 +79,12 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
   const taskQueue = `api-${name}-${randomUUID().slice(0, 8)}`;
   const silent = pino({ level: 'silent' });
   const smtp = await startTestSmtpServer();
+  const provisioning = await startTestProvisioningServer();
   const activities = createActivities({
     transporter: smtp.createTransport(),
     from: 'Onboarding <onboarding@vendor.example>',
+    provisioning: new ProvisioningClient({ baseUrl: provisioning.url }),
+    migrationPollIntervalMs: 50,
     logger: silent,
   });
   const worker = await Worker.create({
@@ -93,6 +102,7 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
     env,
     plans,
     taskQueue,
+    provisioning,
     deliveries: (customerId, kind) =>
       smtp.messages
         .map(toDelivery)
@@ -112,6 +122,7 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
       worker.shutdown();
       await running;
       await smtp.close();
+      await provisioning.close();
       await env.teardown();
     },
   };

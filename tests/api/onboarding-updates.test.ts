@@ -216,6 +216,35 @@ describe('usage, survey and provisioning updates', () => {
     expect(response.body.error.message).toBe('the satisfaction survey has not been sent yet');
   });
 
+  test('provisioning retry restarts failed provisioning', async () => {
+    const customerId = await startPastPreOnboarding('provision');
+    harness.provisioning.failNext(1, {
+      status: 400,
+      error: 'seats must be positive',
+      route: 'POST /tenants',
+    });
+    await request(app)
+      .post(`/onboardings/${customerId}/milestones/kickoff-held`)
+      .send(kickoffHeldBody())
+      .expect(200);
+    await eventually(async () => {
+      const status = await request(app).get(`/onboardings/${customerId}`);
+      return status.body.provisioning.status === 'failed' ? true : undefined;
+    }, `failed provisioning of ${customerId}`);
+
+    const retry = await request(app).post(`/onboardings/${customerId}/provisioning/retry`);
+
+    expect(retry.status).toBe(200);
+    expect(retry.body.provisioning.run).toBe(2);
+    expect(retry.body.provisioning.status).toBe('running');
+    const completed = await eventually(async () => {
+      const status = await request(app).get(`/onboardings/${customerId}`);
+      return status.body.provisioning.status === 'completed' ? status.body : undefined;
+    }, `completed provisioning of ${customerId}`);
+    expect(completed.provisioning.tenantId).toBeDefined();
+    expect(deliveriesOf(customerId, 'provisioning-failed')).toHaveLength(1);
+  });
+
   test('provisioning retry when not failed returns 409', async () => {
     const customerId = uniqueCustomerId('retry');
     await request(app).post('/onboardings').send(startBody(customerId)).expect(201);
