@@ -128,7 +128,7 @@ export async function startApiHarness(name: string): Promise<ApiHarness> {
   };
 }
 
-/** A logger that keeps every line it writes, to check what the API logs. */
+/** Creates a logger that keeps every line it writes, to check what the API logs. */
 export function capturingLogger(): { logger: pino.Logger; lines: () => string[] } {
   const chunks: string[] = [];
   const stream = new Writable({
@@ -147,12 +147,12 @@ export function capturingLogger(): { logger: pino.Logger; lines: () => string[] 
   };
 }
 
-/** A unique customer id, so tests never share an onboarding. */
+/** Returns a unique customer id, so tests never share an onboarding. */
 export function uniqueCustomerId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** A valid POST /onboardings body; the contract was signed now, so no deadline has passed yet. */
+/** Builds a valid POST /onboardings body signed now, so no deadline has passed yet. */
 export function startBody(customerId: string, overrides: Record<string, unknown> = {}) {
   return {
     customerId,
@@ -171,7 +171,7 @@ export function startBody(customerId: string, overrides: Record<string, unknown>
   };
 }
 
-/** A valid kickoff-held body with one training session a week from now. */
+/** Builds a valid kickoff-held body with one training session a week from now. */
 export function kickoffHeldBody() {
   const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
   return {
