@@ -40,9 +40,9 @@ export interface EmailRequest<K extends EmailKind> {
 }
 
 /**
- * A meeting to invite to: either at a fixed time, or inside a window, where the activity picks the
- * earliest weekday 10:00 in the customer's time zone at least a day after `notBefore`, or the
- * middle of the window when that slot falls after `notAfter`.
+ * A meeting to invite to, at a fixed time or inside a window. In a window, the activity picks the
+ * earliest weekday 10:00 in the customer's time zone at least a day after `notBefore`. When that
+ * meeting would end after `notAfter`, it picks the middle of the window instead.
  */
 export interface InviteRequest {
   onboarding: OnboardingSnapshot;
@@ -116,7 +116,7 @@ export interface OnboardingActivities {
   sendCheckInInvite(request: InviteRequest): Promise<InviteReceipt>;
   cancelCalendarInvite(request: CancelInviteRequest): Promise<DeliveryReceipt>;
 
-  /** Tells whether a provisioning API is configured; without one the milestone alone records setup. */
+  /** Returns whether a provisioning API is configured. Without one, the milestone alone records setup. */
   isProvisioningConfigured(): Promise<boolean>;
   /** Returns null when no provisioning API is configured. */
   createTenant(request: TenantRequest): Promise<{ tenantId: string } | null>;

@@ -2,7 +2,7 @@ import type { OnboardingPlan } from './plan';
 import type { Contact, KickoffHeld, MilestoneRecord, StartOnboardingRequest } from './requests';
 import type { MilestoneName, OnboardingStage, OnboardingState, Segment } from './stages';
 
-/** What the workflow starts with: the validated request plus the plan it resolved to. */
+/** Workflow input: the validated start request plus the plan it resolved to. */
 export interface OnboardingInput extends Omit<StartOnboardingRequest, 'plan'> {
   plan: OnboardingPlan;
 }

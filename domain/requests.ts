@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { onboardingStages, segments, type MilestoneName } from './stages';
 
-/** True when the runtime knows the IANA time zone, such as "Europe/Berlin". */
+/** Returns whether the runtime supports the IANA time zone, such as "Europe/Berlin". */
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });

@@ -1,8 +1,9 @@
 /**
  * Runs the whole onboarding system on this machine (`npm run dev`):
  *
- * - the Temporal dev server from .venv/bin on 127.0.0.1:7233 with its Web UI on :8233 and its data
- *   in data/temporal.sqlite, unless TEMPORAL_ADDRESS names a running server;
+ * - the Temporal dev server from .venv/bin on 127.0.0.1:7233 (TEMPORAL_PORT) with its Web UI on :8233
+ *   (TEMPORAL_UI_PORT) and its data in data/temporal.sqlite, unless TEMPORAL_ADDRESS names a running
+ *   server; DATA_DIR moves the data folder;
  * - a local SMTP server that writes every email to data/mail as an .eml file, unless SMTP_URL is set
  *   (MAIL_CAPTURE_PORT sets its port on 127.0.0.1, default 1025);
  * - the worker and the HTTP API (PORT, default 3000, on HOST, default 127.0.0.1).
@@ -29,9 +30,8 @@ import { startOnboardingWorker } from '../worker/worker';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 
 const repoRoot = path.resolve(__dirname, '..');
-const dataDir = path.join(repoRoot, 'data');
+const dataDir = path.resolve(repoRoot, process.env.DATA_DIR?.trim() || 'data');
 const mailDir = path.join(dataDir, 'mail');
-const devServerPorts = { ip: '127.0.0.1', port: 7233, uiPort: 8233 };
 /** How long open HTTP requests may take to finish at shutdown, in milliseconds. */
 const httpCloseTimeoutMs = 5_000;
 
@@ -49,12 +49,12 @@ interface Endpoints {
   mail: string;
 }
 
-function readMailCapturePort(): number {
-  const text = process.env.MAIL_CAPTURE_PORT?.trim() || '1025';
+function readPort(variable: string, fallback: number): number {
+  const text = process.env[variable]?.trim() || String(fallback);
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ApiConfigError(
-      `invalid environment: MAIL_CAPTURE_PORT is invalid: it must be a port number, such as 1025 (got "${text}")`,
+      `invalid environment: ${variable} is invalid: it must be a port number, such as ${fallback} (got "${text}")`,
     );
   }
   return port;
@@ -159,7 +159,9 @@ async function startTemporal(system: DevSystem, config: ApiConfig, logger: Logge
   }
 
   const server: DevServer = await startTemporalDevServer({
-    ...devServerPorts,
+    ip: '127.0.0.1',
+    port: readPort('TEMPORAL_PORT', 7233),
+    uiPort: readPort('TEMPORAL_UI_PORT', 8233),
     dbFile: path.join(dataDir, 'temporal.sqlite'),
     namespace: config.TEMPORAL_NAMESPACE,
     logger: logger.child({ component: 'temporal-server' }),
@@ -183,7 +185,7 @@ async function startMail(system: DevSystem, logger: Logger) {
 
   const capture = await startMailCapture({
     dir: mailDir,
-    port: readMailCapturePort(),
+    port: readPort('MAIL_CAPTURE_PORT', 1025),
     logger: logger.child({ component: 'mail-capture' }),
   });
   system.add({ name: 'mail capture', stop: () => capture.close() });

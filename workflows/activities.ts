@@ -12,8 +12,8 @@ export const delivery = proxyActivities<OnboardingActivities>({
 });
 
 /**
- * Provisioning calls: 429, 5xx and network errors are retried with backoff for up to an hour;
- * after that, or on a rejection, the onboarding waits for an engineer to retry provisioning.
+ * Provisioning calls: 429, 5xx and network errors are retried with backoff for up to an hour.
+ * After that, or after a rejection, the onboarding waits for an engineer to retry provisioning.
  */
 export const provisioning = proxyActivities<OnboardingActivities>({
   startToCloseTimeout: '2 minutes',

@@ -42,7 +42,7 @@ function iso(millis: number): string {
   return new Date(millis).toISOString();
 }
 
-/** The message of the innermost failure, which says what went wrong in the activity. */
+/** Returns the message of the innermost failure: the activity's own error text. */
 function failureMessage(error: unknown): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
@@ -261,14 +261,14 @@ class OnboardingFlow {
   /** Stage 2: waits for the kickoff-held milestone, reminding the CSM and escalating when late. */
   async kickoff(): Promise<void> {
     const { plan, record } = this;
-    const held = () => record.milestones['kickoff-held'] !== undefined;
-    this.watchDeadline('kickoff', record.signedAt + plan.kickoffWithin, held, {
+    const kickoffHeld = () => record.milestones['kickoff-held'] !== undefined;
+    this.watchDeadline('kickoff', record.signedAt + plan.kickoffWithin, kickoffHeld, {
       riskKey: 'kickoff-overdue',
       reason: 'kickoff not held within the plan',
     });
     this.spawn(async () => {
       const remindAt = record.signedAt + plan.kickoffReminderAfter;
-      if (await this.waitUntil(held, remindAt, 'kickoff reminder')) return;
+      if (await this.waitUntil(kickoffHeld, remindAt, 'kickoff reminder')) return;
       await this.deliver('kickoff-reminder', 'kickoff-reminder', () =>
         delivery.sendKickoffReminder({
           onboarding: this.snapshot,
@@ -278,7 +278,7 @@ class OnboardingFlow {
       );
     });
 
-    await condition(held);
+    await condition(kickoffHeld);
   }
 
   /** Stage 3: provisioning, the signed plan's due dates, then setup-complete and uat-approved. */
@@ -422,7 +422,7 @@ class OnboardingFlow {
     });
   }
 
-  /** Cancels the future meetings and tells the CSM; runs outside the cancelled scope. */
+  /** Cancels the future meetings and notifies the CSM. Runs outside the cancelled scope. */
   async wrapUpCancellation(): Promise<void> {
     const record = this.record;
     const now = Date.now();
@@ -581,8 +581,8 @@ class OnboardingFlow {
   }
 
   /**
-   * Tracks the signed project plan: a plan milestone named after a workflow milestone is a
-   * deadline met by that milestone; any other gets a reminder to the CSM on its due date.
+   * Tracks the signed project plan. A plan milestone named after a workflow milestone is a deadline
+   * that milestone meets. Any other plan milestone gets a reminder to the CSM on its due date.
    */
   private trackProjectPlan(milestones: { name: string; dueBy: string }[]): void {
     const record = this.record;
@@ -699,7 +699,7 @@ class OnboardingFlow {
 
   /**
    * Records a deadline and watches it in the background. A missed one with an escalation marks
-   * the onboarding at risk and tells the escalation contact; the risk clears once it is met.
+   * the onboarding at risk and emails the escalation contact. The risk clears once it is met.
    */
   private watchDeadline(
     name: string,
@@ -741,7 +741,7 @@ class OnboardingFlow {
     );
   }
 
-  /** Waits until the predicate holds or the time comes; returns whether the predicate held. */
+  /** Waits until the predicate is true or the time comes, and returns whether it became true. */
   private async waitUntil(predicate: () => boolean, at: number, summary: string): Promise<boolean> {
     if (predicate()) return true;
     const wait = at - Date.now();
@@ -840,8 +840,8 @@ class OnboardingFlow {
 }
 
 /**
- * One customer's onboarding, from contract signature to handoff to ongoing customer success. It
- * walks the seven stages in order and returns a summary once the survey is answered or times out,
+ * Runs one customer's onboarding, from contract signature to handoff to ongoing customer success.
+ * It walks the seven stages in order and returns a summary once the survey is answered or times out,
  * or once the onboarding is cancelled.
  */
 export async function onboardingWorkflow(input: OnboardingInput): Promise<OnboardingSummary> {

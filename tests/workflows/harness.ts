@@ -47,7 +47,7 @@ export function onboardingInput(
   };
 }
 
-/** The X-Onboarding-Email header of each message, in order of arrival. */
+/** Returns the X-Onboarding-Email header of each message, in order of arrival. */
 export function kinds(messages: CapturedMessage[]): string[] {
   return messages.map((message) => String(message.parsed.headers.get('x-onboarding-email')));
 }
@@ -56,7 +56,7 @@ export function messagesOfKind(messages: CapturedMessage[], kind: string): Captu
   return messages.filter((message) => message.parsed.headers.get('x-onboarding-email') === kind);
 }
 
-/** A worker on its own task queue with the real activities, sending through the test SMTP server. */
+/** Creates a worker on its own task queue with the real activities, sending to the test SMTP server. */
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   smtp: TestSmtpServer,
