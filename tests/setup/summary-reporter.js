@@ -14,7 +14,15 @@ const fs = require('node:fs');
  * warnings, and after Jest has set `success` on the results, which happens after onRunComplete.
  * It goes straight to file descriptor 1, because with --forceExit Jest replaces
  * process.stdout.write with a function that drops everything.
+ *
+ * When the process is still alive 30 s after the run finished, something a test started (a
+ * Temporal Worker polling a stopped server, an open connection or timer) keeps it running, and CI
+ * would wait until its time limit. The reporter then prints a warning and exits with the run's
+ * exit code, which also prints the line.
  */
+/** Time between the end of the run and a forced exit of a process that did not exit, in ms. */
+const exitGraceMs = 30_000;
+
 class SummaryReporter {
   constructor() {
     this.results = undefined;
@@ -25,6 +33,16 @@ class SummaryReporter {
 
   onRunComplete(_testContexts, results) {
     this.results = results;
+    // unref() lets the timer fire only when something else keeps the process alive.
+    setTimeout(() => {
+      const exitCode = results.success ? 0 : 1;
+      writeToStderr(
+        `\nJest did not exit ${exitGraceMs / 1000} s after the run finished, because a test left ` +
+          'a Worker, connection or timer running (run "npx jest --detectOpenHandles" to find it); ' +
+          `exiting with code ${exitCode}\n`,
+      );
+      process.exit(exitCode);
+    }, exitGraceMs).unref();
   }
 
   getLastError() {
@@ -32,17 +50,20 @@ class SummaryReporter {
   }
 }
 
-/** Writes `text` to file descriptor 1, retrying while a non-blocking pipe is full. */
-function writeToStdout(text) {
+/** Writes `text` to file descriptor `fd`, retrying while a non-blocking pipe is full. */
+function writeToFd(fd, text) {
   let buffer = Buffer.from(text);
   for (let attempt = 0; buffer.length > 0 && attempt < 1000; attempt += 1) {
     try {
-      buffer = buffer.subarray(fs.writeSync(1, buffer));
+      buffer = buffer.subarray(fs.writeSync(fd, buffer));
     } catch (error) {
       if (error.code !== 'EAGAIN') throw error;
     }
   }
 }
+
+const writeToStdout = (text) => writeToFd(1, text);
+const writeToStderr = (text) => writeToFd(2, text);
 
 function summaryLine(results, exitCode) {
   const passed = results.numPassedTests;
