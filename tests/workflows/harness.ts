@@ -13,6 +13,7 @@ import { onboardingWorkflowId } from '../../domain/onboarding';
 import { onboardingWorkflow } from '../../workflows';
 import type { CapturedMessage, TestSmtpServer } from '../helpers/smtp-server';
 import type { TestProvisioningServer } from '../helpers/provisioning-server';
+import { bundleWorkflows } from '../helpers/temporal';
 
 const plansDir = path.resolve(__dirname, '..', '..', 'plans');
 
@@ -76,7 +77,7 @@ export async function createTestWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await bundleWorkflows(),
     activities,
   });
   return { worker, taskQueue };
