@@ -24,6 +24,7 @@ import {
   updateRejection,
 } from '../domain/messages';
 import type {
+  CalendarInvite,
   Deadline,
   OnboardingInput,
   OnboardingSummary,
@@ -81,6 +82,8 @@ class OnboardingFlow {
   readonly record: OnboardingRecord;
   /** Cancelling this scope stops every stage, timer and activity; wrap-up runs outside it. */
   readonly scope = new CancellationScope();
+  /** The weekly health checks, from go-live until the handoff; a child of the main scope. */
+  private healthChecks!: CancellationScope;
   private readonly background: Promise<void>[] = [];
   private readonly deadlineWatches: {
     deadline: Deadline;
@@ -194,20 +197,9 @@ class OnboardingFlow {
   /** Stage 1: internal handoff, welcome, implementation packet and the kickoff invite. */
   async preOnboarding(): Promise<void> {
     const { plan, record } = this;
-    if (!(await provisioning.isProvisioningConfigured()))
-      record.provisioning.status = 'not-configured';
-    this.watchDeadline('welcome', record.signedAt + plan.welcomeWithin, () =>
-      record.hasSent('welcome'),
-    );
-    this.watchDeadline(
-      'completion',
-      record.signedAt + plan.completeWithin,
-      () => record.stage === 'completion',
-      {
-        riskKey: 'completion-overdue',
-        reason: 'onboarding not completed within the plan',
-      },
-    );
+    this.trackSignatureDeadlines();
+    const configured = await provisioning.isProvisioningConfigured();
+    if (!configured) record.provisioning.status = 'not-configured';
     const kickoffDueAt = record.signedAt + plan.kickoffWithin;
     const contacts = this.input.contacts;
 
@@ -258,17 +250,37 @@ class OnboardingFlow {
     this.publish();
   }
 
-  /** Stage 2: waits for the kickoff-held milestone, reminding the CSM and escalating when late. */
+  /**
+   * Stage 2: waits for the kickoff-held milestone. The kickoff deadline, set at signature, reminds
+   * the CSM and escalates meanwhile.
+   */
   async kickoff(): Promise<void> {
+    await condition(() => this.record.milestones['kickoff-held'] !== undefined);
+  }
+
+  /** Watches the deadlines that count from contract signature: welcome, kickoff and completion. */
+  private trackSignatureDeadlines(): void {
     const { plan, record } = this;
     const kickoffHeld = () => record.milestones['kickoff-held'] !== undefined;
+    this.watchDeadline('welcome', record.signedAt + plan.welcomeWithin, () =>
+      record.hasSent('welcome'),
+    );
     this.watchDeadline('kickoff', record.signedAt + plan.kickoffWithin, kickoffHeld, {
       riskKey: 'kickoff-overdue',
       reason: 'kickoff not held within the plan',
     });
+    this.watchDeadline(
+      'completion',
+      record.signedAt + plan.completeWithin,
+      () => record.stage === 'completion',
+      { riskKey: 'completion-overdue', reason: 'onboarding not completed within the plan' },
+    );
     this.spawn(async () => {
       const remindAt = record.signedAt + plan.kickoffReminderAfter;
       if (await this.waitUntil(kickoffHeld, remindAt, 'kickoff reminder')) return;
+      // A late start reminds the CSM only after the kickoff invite has gone out.
+      await condition(() => record.preOnboardingDoneAt !== undefined || kickoffHeld());
+      if (kickoffHeld()) return;
       await this.deliver('kickoff-reminder', 'kickoff-reminder', () =>
         delivery.sendKickoffReminder({
           onboarding: this.snapshot,
@@ -277,8 +289,6 @@ class OnboardingFlow {
         }),
       );
     });
-
-    await condition(kickoffHeld);
   }
 
   /** Stage 3: provisioning, the signed plan's due dates, then setup-complete and uat-approved. */
@@ -293,6 +303,7 @@ class OnboardingFlow {
     });
     this.trackProjectPlan(kickoff.projectPlan.milestones);
     this.spawn(() => this.provision());
+    await this.cancelKickoffInviteIfAhead();
     await this.sendTrainingInvites(kickoff.trainingSessions);
 
     await condition(approved);
@@ -301,6 +312,7 @@ class OnboardingFlow {
   /** Stage 4: admin, end-user and certification training, and the published recordings. */
   async training(): Promise<void> {
     const { plan, record } = this;
+    this.healthChecks = new CancellationScope();
     const goLive = record.goLiveAt!;
     const trained = () => record.trainingDoneAt !== undefined;
     this.watchDeadline('training', goLive + plan.trainingWithin, trained, {
@@ -316,7 +328,7 @@ class OnboardingFlow {
         reason: 'first value milestone not reached within the plan',
       },
     );
-    this.spawn(() => this.trackHealth());
+    this.spawn(() => this.healthChecks.run(() => this.trackHealth()));
 
     await condition(trained);
   }
@@ -394,6 +406,8 @@ class OnboardingFlow {
   /** Stage 7: handoff to ongoing CS and the satisfaction survey, answered or timed out. */
   async completion(): Promise<void> {
     const { plan, record } = this;
+    // Adoption tracking ends with the handoff to ongoing customer success.
+    this.healthChecks.cancel();
     const contacts = this.input.contacts;
     await this.deliver('handoff', 'handoff', () =>
       delivery.sendHandoffEmail({
@@ -432,13 +446,9 @@ class OnboardingFlow {
       record.provisioning.status = 'stopped';
     this.publish();
 
-    for (const [index, invite] of record.invites.entries()) {
-      if (invite.cancelledAt || Date.parse(invite.endsAt) <= now) continue;
-      const step = `invite-cancelled-${index + 1}`;
-      const receipt = await this.deliver('invite-cancelled', step, () =>
-        delivery.cancelCalendarInvite({ onboarding: this.snapshot, step, invite, reason }),
-      );
-      if (receipt) invite.cancelledAt = receipt.sentAt;
+    for (const invite of record.invites) {
+      if (!invite.cancelledAt && Date.parse(invite.endsAt) > now)
+        await this.cancelInvite(invite, reason);
     }
     await this.deliver('onboarding-cancelled', 'onboarding-cancelled', () =>
       delivery.sendCancellationNotice({
@@ -560,6 +570,22 @@ class OnboardingFlow {
     );
   }
 
+  /** Cancels the kickoff meeting when the kickoff was held before the time it was booked for. */
+  private async cancelKickoffInviteIfAhead(): Promise<void> {
+    const uid = this.inviteUid('kickoff-invite');
+    const invite = this.record.invites.find((candidate) => candidate.uid === uid);
+    if (!invite || invite.cancelledAt || Date.parse(invite.startsAt) <= Date.now()) return;
+    await this.cancelInvite(invite, 'The kickoff has already taken place.');
+  }
+
+  private async cancelInvite(invite: CalendarInvite, reason: string): Promise<void> {
+    const step = `invite-cancelled-${this.record.invites.indexOf(invite) + 1}`;
+    const receipt = await this.deliver('invite-cancelled', step, () =>
+      delivery.cancelCalendarInvite({ onboarding: this.snapshot, step, invite, reason }),
+    );
+    if (receipt) invite.cancelledAt = receipt.sentAt;
+  }
+
   private async sendTrainingInvites(sessions: TrainingSession[]): Promise<void> {
     const contacts = this.input.contacts;
     for (const [index, session] of sessions.entries()) {
@@ -622,8 +648,6 @@ class OnboardingFlow {
   private async trackHealth(): Promise<void> {
     for (let check = 1; ; check++) {
       await sleep(this.plan.healthCheckEvery, { summary: 'next health check' });
-      // Adoption tracking ends with the handoff to ongoing customer success.
-      if (this.record.state !== 'active' || this.record.stage === 'completion') return;
       await this.checkHealth(check);
     }
   }
@@ -709,6 +733,7 @@ class OnboardingFlow {
   ): void {
     const deadline = this.record.addDeadline(name, dueAt);
     this.deadlineWatches.push({ deadline, isMet, escalation });
+    this.publish();
     this.spawn(async () => {
       if (await this.waitUntil(isMet, dueAt, `deadline: ${name}`)) return this.publish();
       deadline.missedAt = iso(Date.now());

@@ -257,8 +257,10 @@ export class OnboardingRecord {
     this.deliveryFailures.push({ kind, step, error, failedAt: iso(now) });
   }
 
+  /** Closes the onboarding: open risks no longer apply, and the summary is final. */
   finish(now: number): OnboardingSummary {
     this.finishedAt ??= now;
+    for (const risk of this.risks) risk.resolvedAt ??= iso(now);
     const stageDays: OnboardingSummary['stageDays'] = {};
     for (const record of this.stageRecords()) {
       if (record.enteredAt && record.completedAt) {

@@ -232,6 +232,10 @@ describe('quick start system', () => {
       });
     }
     expect(mail.filter((message) => kindOf(message) === 'check-in')).toHaveLength(2);
+    const cancelledInvites = final.invites.filter((invite) => invite.cancelledAt);
+    expect(mail.filter((message) => kindOf(message) === 'invite-cancelled')).toHaveLength(
+      cancelledInvites.length,
+    );
     const messageIds = mail.map((message) => message.messageId);
     expect(new Set(messageIds).size).toBe(messageIds.length);
     expect(final.emails.map((email) => email.messageId).sort()).toEqual([...messageIds].sort());
