@@ -3,7 +3,9 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { setTimeout } from 'node:timers/promises';
 import { Router, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   cancelOnboardingUpdate,
@@ -35,6 +37,7 @@ import type { PlanRegistry } from './plans';
 import {
   buildListQuery,
   callTimeouts,
+  isDroppedUpdate,
   startedStatus,
   startOptions,
   toApiError,
@@ -51,7 +54,12 @@ export interface OnboardingRoutesDeps {
   client: Client;
   plans: PlanRegistry;
   taskQueue: string;
+  logger: Logger;
 }
+
+/** Tries of an update that Temporal dropped with its workflow task, and the pause between them. */
+const droppedUpdateAttempts = 3;
+const droppedUpdateRetryDelayMs = 200;
 
 const customerParams = z.object({ customerId: customerIdSchema });
 
@@ -99,7 +107,12 @@ const validateMilestoneBody: RequestHandler = (request, response, next) => {
   validate('body', milestoneBodySchemas[milestone])(request, response, next);
 };
 
-export function onboardingsRouter({ client, plans, taskQueue }: OnboardingRoutesDeps): Router {
+export function onboardingsRouter({
+  client,
+  plans,
+  taskQueue,
+  logger,
+}: OnboardingRoutesDeps): Router {
   const router = Router();
 
   /**
@@ -112,10 +125,18 @@ export function onboardingsRouter({ client, plans, taskQueue }: OnboardingRoutes
     call: (handle: WorkflowHandle<OnboardingWorkflow>) => Promise<T>,
   ): Promise<T> {
     const handle = client.workflow.getHandle<OnboardingWorkflow>(onboardingWorkflowId(customerId));
-    try {
-      return await client.withDeadline(Date.now() + timeoutMs, () => call(handle));
-    } catch (error) {
-      throw await toApiError(error, client, handle, customerId);
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.withDeadline(deadline, () => call(handle));
+      } catch (error) {
+        if (isDroppedUpdate(error) && attempt < droppedUpdateAttempts && Date.now() < deadline) {
+          logger.warn({ customerId, attempt, err: error }, 'update dropped by Temporal, retrying');
+          await setTimeout(droppedUpdateRetryDelayMs);
+          continue;
+        }
+        throw await toApiError(error, client, handle, customerId);
+      }
     }
   }
 

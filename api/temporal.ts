@@ -190,7 +190,17 @@ function grpcCode(error: unknown): number | undefined {
   return undefined;
 }
 
-const grpcStatus = { deadlineExceeded: 4, unavailable: 14 } as const;
+const grpcStatus = { deadlineExceeded: 4, failedPrecondition: 9, unavailable: 14 } as const;
+
+/**
+ * Returns whether the server dropped an update because the workflow task that carried it failed,
+ * for example when a timer fired while the workflow was completing. The update was not applied,
+ * so sending it again is safe.
+ * NOTE: seen in a demo run when a survey answer met a health-check timer; no test reproduces it.
+ */
+export function isDroppedUpdate(error: unknown): boolean {
+  return grpcCode(error) === grpcStatus.failedPrecondition;
+}
 
 /**
  * Explains why the workflow of an onboarding could not be reached: 404 when none exists, and 409
@@ -248,6 +258,13 @@ export function toServiceError(error: unknown): unknown {
   const code = grpcCode(error);
   if (code === grpcStatus.unavailable) {
     return new ApiError(503, 'temporal_unavailable', 'Temporal server is unavailable');
+  }
+  if (code === grpcStatus.failedPrecondition) {
+    return new ApiError(
+      503,
+      'temporal_unavailable',
+      'Temporal could not apply the request to the onboarding right now; retry it',
+    );
   }
   if (code === grpcStatus.deadlineExceeded) {
     return new ApiError(

@@ -5,13 +5,24 @@ import type {
 } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 /**
- * Creates the worker's logger: JSON lines on stdout, written synchronously, so lines keep their
- * order with other output and a fatal line is not lost when the process exits right after it.
+ * Creates the process logger on stdout, written synchronously, so lines keep their order with other
+ * output and a fatal line is not lost when the process exits right after it. A terminal gets
+ * readable lines; anything else, or LOG_FORMAT=json, gets one JSON object per line.
  */
 export function createLogger(level: string = 'info', name = 'onboarding-worker'): pino.Logger {
-  return pino({ name, level }, pino.destination({ dest: 1, sync: true }));
+  const readable = process.stdout.isTTY && process.env.LOG_FORMAT !== 'json';
+  const destination = readable
+    ? pretty({
+        sync: true,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+      })
+    : pino.destination({ dest: 1, sync: true });
+  return pino({ name, level }, destination);
 }
 
 const pinoLevels: Record<TemporalLogLevel, pino.Level> = {

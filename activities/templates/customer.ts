@@ -59,13 +59,19 @@ export function implementationPacket(
     greeting: `Hello ${onboarding.contacts.projectOwner.name},`,
     blocks: [
       paragraph(
-        'Thank you for a productive kickoff. Implementation starts now, and our goal is to ' +
-          `complete it within ${formatDuration(details.implementationWithin)}.`,
+        'Here is what to prepare before our kickoff call. Implementation starts right after the ' +
+          `kickoff, and our goal is to complete it within ${formatDuration(details.implementationWithin)}.`,
       ),
       ...integrations,
+      paragraph('Please have these ready for the kickoff:'),
+      list([
+        'Your success criteria and the first result you want to see in the product.',
+        'A go-live date, and who approves the setup in user acceptance testing (UAT).',
+        'Admin credentials or a contact for each system we connect, and the data to migrate.',
+      ]),
       paragraph('Here is how implementation works:'),
       list([
-        'We set up your workspace and connect the integrations.',
+        'We set up your workspace, connect the integrations and migrate your data.',
         'Your team configures settings, custom fields and workflows, with our help where needed.',
         'You test the setup and approve it in user acceptance testing (UAT).',
       ]),

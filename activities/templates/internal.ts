@@ -155,7 +155,7 @@ export function healthAlert(
     details.previousScore === undefined ? '' : ` (previous check: ${details.previousScore})`;
   const reasons =
     details.reasons.length > 0
-      ? [paragraph('What lowered the score:'), list(details.reasons)]
+      ? [paragraph('Why this alert was raised:'), list(details.reasons)]
       : [paragraph('The health check reported no specific reasons.')];
 
   return {
