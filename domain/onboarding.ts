@@ -106,9 +106,13 @@ export interface CheckInStatus {
 export interface OnboardingSummary {
   outcome: 'completed' | 'cancelled';
   finishedAt: string;
+  /** Durations from contract signature, in days to one decimal and in whole seconds. */
   totalDays: number;
+  totalSeconds: number;
   stageDays: Partial<Record<OnboardingStage, number>>;
+  stageSeconds: Partial<Record<OnboardingStage, number>>;
   daysToFirstValue?: number;
+  secondsToFirstValue?: number;
   missedDeadlines: string[];
   surveyScore?: number;
   cancellationReason?: string;

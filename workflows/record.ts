@@ -32,6 +32,10 @@ function iso(millis: number): string {
   return new Date(millis).toISOString();
 }
 
+function seconds(millis: number): number {
+  return Math.round(millis / 1000);
+}
+
 function days(millis: number): number {
   return Math.round((millis / dayMillis) * 10) / 10;
 }
@@ -261,22 +265,28 @@ export class OnboardingRecord {
   finish(now: number): OnboardingSummary {
     this.finishedAt ??= now;
     for (const risk of this.risks) risk.resolvedAt ??= iso(now);
-    const stageDays: OnboardingSummary['stageDays'] = {};
+    const stageMillis: Partial<Record<OnboardingStage, number>> = {};
     for (const record of this.stageRecords()) {
       if (record.enteredAt && record.completedAt) {
-        stageDays[record.stage] = days(
-          Date.parse(record.completedAt) - Date.parse(record.enteredAt),
-        );
+        stageMillis[record.stage] = Date.parse(record.completedAt) - Date.parse(record.enteredAt);
       }
     }
+    const convert = (unit: (millis: number) => number) =>
+      Object.fromEntries(
+        Object.entries(stageMillis).map(([stage, millis]) => [stage, unit(millis)]),
+      );
     const reachedAt = this.firstValue.reachedAt;
+    const toFirstValue =
+      reachedAt === undefined ? undefined : Date.parse(reachedAt) - this.signedAt;
     this.summary = {
       outcome: this.cancellation ? 'cancelled' : 'completed',
       finishedAt: iso(now),
       totalDays: days(now - this.signedAt),
-      stageDays,
-      daysToFirstValue:
-        reachedAt === undefined ? undefined : days(Date.parse(reachedAt) - this.signedAt),
+      totalSeconds: seconds(now - this.signedAt),
+      stageDays: convert(days),
+      stageSeconds: convert(seconds),
+      daysToFirstValue: toFirstValue === undefined ? undefined : days(toFirstValue),
+      secondsToFirstValue: toFirstValue === undefined ? undefined : seconds(toFirstValue),
       missedDeadlines: this.missedDeadlines,
       surveyScore: this.survey.score,
       cancellationReason: this.cancellation?.reason,

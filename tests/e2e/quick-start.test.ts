@@ -148,6 +148,8 @@ describe('quick start system', () => {
     expect(final.firstValue.reachedBy).toBe('usage');
     expect(final.summary?.surveyScore).toBe(5);
     expect(final.summary?.missedDeadlines).toEqual([]);
+    expect(final.summary?.totalSeconds).toBeGreaterThan(60);
+    expect(final.summary?.secondsToFirstValue).toBeGreaterThan(0);
     expect(afterCompletion.status).toBe(409);
     const expectedOnce = [
       'sales-handoff',
