@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { OnboardingStatus } from './onboarding';
+import type { OnboardingStatus, UsageResult } from './onboarding';
 import type { CancelOnboarding, MilestoneRecord, SurveyAnswer, UsageReport } from './requests';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');
@@ -8,7 +8,7 @@ export const recordMilestoneUpdate = defineUpdate<OnboardingStatus, [MilestoneRe
   'recordMilestone',
 );
 
-export const reportUsageUpdate = defineUpdate<OnboardingStatus, [UsageReport]>('reportUsage');
+export const reportUsageUpdate = defineUpdate<UsageResult, [UsageReport]>('reportUsage');
 
 export const recordSurveyUpdate = defineUpdate<OnboardingStatus, [SurveyAnswer]>('recordSurvey');
 

@@ -118,6 +118,15 @@ export interface OnboardingSummary {
   cancellationReason?: string;
 }
 
+/**
+ * The reply to a usage report: the parts of the status it can change. It is kept small because
+ * Temporal stores every update's result in the history, and usage arrives often.
+ */
+export type UsageResult = Pick<
+  OnboardingStatus,
+  'onboardingId' | 'customerId' | 'state' | 'stage' | 'atRisk' | 'usage' | 'firstValue'
+>;
+
 /** Everything the status query returns; the API serves it as is. */
 export interface OnboardingStatus {
   onboardingId: string;

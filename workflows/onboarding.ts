@@ -98,7 +98,8 @@ class OnboardingFlow {
     this.record = new OnboardingRecord(
       input,
       info.workflowId,
-      info.firstExecutionRunId.slice(0, 8),
+      // Run ids are UUIDv7, whose leading digits are a timestamp, so the random tail tells runs apart.
+      info.firstExecutionRunId.replace(/-/g, '').slice(-12),
       Date.now(),
     );
   }
@@ -138,9 +139,9 @@ class OnboardingFlow {
       (report) => {
         record.reportUsage(report, Date.now());
         this.publish();
-        return record.status();
+        return record.usageResult();
       },
-      { validator: (_request) => reject(this.activeConflict()) },
+      { validator: (report) => reject(this.activeConflict() ?? record.usageConflict(report)) },
     );
     setHandler(
       recordSurveyUpdate,
@@ -540,7 +541,11 @@ class OnboardingFlow {
     const state = this.record.provisioning;
     const message = failureMessage(error);
     const now = Date.now();
-    if (step === 'migration' && state.migration && failureType(error) === 'MigrationFailed') {
+    // A failed job, or one the provider rejects or no longer knows (4xx), is started anew on retry.
+    // After an outage or a timeout, the retry goes on polling the same job.
+    const type = failureType(error);
+    const jobLost = type === 'MigrationFailed' || type === 'ProvisioningRejected';
+    if (step === 'migration' && state.migration && jobLost) {
       state.migration = { ...state.migration, status: 'failed' };
     }
     state.status = 'failed';

@@ -14,6 +14,7 @@ import type {
   Risk,
   SentEmail,
   StageRecord,
+  UsageResult,
 } from '../domain/onboarding';
 import type { DeliveryReceipt } from '../domain/delivery';
 import type { KickoffHeld, MilestoneRecord, SurveyAnswer, UsageReport } from '../domain/requests';
@@ -27,6 +28,9 @@ import {
 } from '../domain/stages';
 
 const dayMillis = 86_400_000;
+
+/** Distinct usage metrics one onboarding keeps, which bounds the size of its history. */
+export const maxUsageMetrics = 50;
 
 function iso(millis: number): string {
   return new Date(millis).toISOString();
@@ -182,7 +186,10 @@ export class OnboardingRecord {
     if (this.milestones[milestone]) return undefined;
     const stage = this.stage;
     const expected = milestoneStage[milestone];
-    const early = milestone === 'kickoff-held' && stage === 'pre-onboarding';
+    // Kickoff may be reported while the first emails still go out, and first value during training.
+    const early =
+      (milestone === 'kickoff-held' && stage === 'pre-onboarding') ||
+      (milestone === 'first-value-reached' && stage === 'training');
     if (stage !== expected && !early) {
       return `${milestone} belongs to the ${expected} stage, but the onboarding is in ${stage}`;
     }
@@ -209,7 +216,6 @@ export class OnboardingRecord {
     if (record.milestone === 'kickoff-held') {
       this.kickoff = record.details;
       this.firstValue.target = record.details.firstValueMilestone;
-      this.checkUsageTarget(now);
     }
     if (record.milestone === 'first-value-reached' && !this.firstValue.reachedAt) {
       this.firstValue.reachedAt = iso(now);
@@ -224,11 +230,15 @@ export class OnboardingRecord {
     this.checkUsageTarget(now);
   }
 
-  /** Reaches first value automatically once usage meets the target agreed at kickoff. */
+  /**
+   * Reaches first value automatically once usage reported after go-live meets the target agreed at
+   * kickoff. Usage during setup and UAT does not count.
+   */
   private checkUsageTarget(now: number): void {
     const target = this.firstValue.target;
-    if (!target || this.firstValue.reachedAt) return;
-    const value = this.usage.metrics[target.metric];
+    if (!target || this.firstValue.reachedAt || this.goLiveAt === undefined) return;
+    const metrics = this.usage.metrics;
+    const value = Object.hasOwn(metrics, target.metric) ? metrics[target.metric] : undefined;
     if (value === undefined || value < target.target) return;
     this.firstValue.reachedAt = iso(now);
     this.firstValue.reachedBy = 'usage';
@@ -237,6 +247,18 @@ export class OnboardingRecord {
 
   get activeSeatRatio(): number {
     return activeSeatRatio(this.usage.metrics.activeUsers, this.input.seats);
+  }
+
+  /** Explains why a usage report cannot be recorded, or returns undefined when it can. */
+  usageConflict(report: UsageReport): string | undefined {
+    const names = new Set([...Object.keys(this.usage.metrics), ...Object.keys(report)]);
+    if (names.size <= maxUsageMetrics) return undefined;
+    return `an onboarding tracks at most ${maxUsageMetrics} usage metrics; this report would make ${names.size}`;
+  }
+
+  usageResult(): UsageResult {
+    const { onboardingId, customerId, state, stage, atRisk, usage, firstValue } = this.status();
+    return { onboardingId, customerId, state, stage, atRisk, usage, firstValue };
   }
 
   surveyConflict(answer: SurveyAnswer): string | undefined {
