@@ -20,13 +20,21 @@ export interface CalendarMessage {
 const prodId = { company: 'onboarding-workflows', product: 'onboarding', language: 'EN' };
 
 /**
+ * Makes a name safe for the quoted CN parameter of iCalendar (RFC 5545, section 3.1): a quoted
+ * parameter value cannot contain a double quote or a control character, and has no escapes.
+ */
+export function calendarName(name: string): string {
+  return name.replace(/"/g, "'").replace(/[\u0000-\u001F\u007F]/g, ' ');
+}
+
+/**
  * Describes one attendee. The organizer, when listed, chairs the meeting and has accepted it, so
  * calendar clients ask only the other attendees to reply.
  */
 function attendeeData(attendee: Contact, organizer: Contact): ICalAttendeeData {
   const isOrganizer = attendee.email.toLowerCase() === organizer.email.toLowerCase();
   return {
-    name: attendee.name,
+    name: calendarName(attendee.name),
     email: attendee.email,
     role: isOrganizer ? ICalAttendeeRole.CHAIR : ICalAttendeeRole.REQ,
     status: isOrganizer ? ICalAttendeeStatus.ACCEPTED : ICalAttendeeStatus.NEEDSACTION,
@@ -54,7 +62,7 @@ function buildCalendar(
     summary: invite.title,
     description,
     status,
-    organizer: { name: organizer.name, email: organizer.email },
+    organizer: { name: calendarName(organizer.name), email: organizer.email },
     attendees: invite.attendees.map((attendee) => attendeeData(attendee, organizer)),
   });
 

@@ -96,7 +96,9 @@ export function createApp(deps: AppDeps): express.Express {
   if (tokens.length > 0) app.use(bearerAuth(tokens));
 
   app.use(requireJsonBody);
-  app.use(express.json({ limit: bodyLimitBytes }));
+  app.use(
+    express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }),
+  );
   app.use(onboardingsRouter(deps));
 
   app.use(notFoundHandler);

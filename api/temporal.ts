@@ -190,7 +190,12 @@ function grpcCode(error: unknown): number | undefined {
   return undefined;
 }
 
-const grpcStatus = { deadlineExceeded: 4, failedPrecondition: 9, unavailable: 14 } as const;
+const grpcStatus = {
+  cancelled: 1,
+  deadlineExceeded: 4,
+  failedPrecondition: 9,
+  unavailable: 14,
+} as const;
 
 /**
  * Returns whether the server dropped an update because the workflow task that carried it failed,
@@ -203,24 +208,34 @@ export function isDroppedUpdate(error: unknown): boolean {
 }
 
 /**
+ * Returns a 409 when the onboarding's workflow exists but is closed (completed, cancelled or
+ * terminated), a 404 when none exists, and undefined while it runs.
+ */
+async function closedOrMissing(client: Client, workflowId: string, customerId: string) {
+  try {
+    const description = await client.withDeadline(Date.now() + callTimeouts.describe, () =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
+    if (description.status.name === 'RUNNING') return undefined;
+    const state = description.typedSearchAttributes.get(searchAttributes.state);
+    const closedAs = state && state !== 'active' ? state : description.status.name.toLowerCase();
+    return new ApiError(409, 'conflict', `onboarding ${customerId} is ${closedAs}`);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    return new ApiError(404, 'not_found', `no onboarding for customer ${customerId}`);
+  }
+}
+
+/**
  * Explains why the workflow of an onboarding could not be reached: 404 when none exists, and 409
  * when it exists but is closed, because the server reports an update to a closed workflow as
  * "not found" too.
  */
 async function notFoundOrClosed(client: Client, workflowId: string, customerId: string) {
-  try {
-    const description = await client.withDeadline(Date.now() + callTimeouts.describe, () =>
-      client.workflow.getHandle(workflowId).describe(),
-    );
-    if (description.status.name !== 'RUNNING') {
-      const state = description.typedSearchAttributes.get(searchAttributes.state);
-      const closedAs = state && state !== 'active' ? state : description.status.name.toLowerCase();
-      return new ApiError(409, 'conflict', `onboarding ${customerId} is ${closedAs}`);
-    }
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
-  return new ApiError(404, 'not_found', `no onboarding for customer ${customerId}`);
+  return (
+    (await closedOrMissing(client, workflowId, customerId)) ??
+    new ApiError(404, 'not_found', `no onboarding for customer ${customerId}`)
+  );
 }
 
 /**
@@ -242,6 +257,11 @@ export async function toApiError(
   }
   if (error instanceof WorkflowNotFoundError) {
     return notFoundOrClosed(client, handle.workflowId, customerId);
+  }
+  // An update still open when the workflow closed, such as one that met a termination, fails too.
+  if (error instanceof WorkflowUpdateFailedError) {
+    const closed = await closedOrMissing(client, handle.workflowId, customerId);
+    if (closed) return closed;
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new ApiError(
@@ -266,7 +286,8 @@ export function toServiceError(error: unknown): unknown {
       'Temporal could not apply the request to the onboarding right now; retry it',
     );
   }
-  if (code === grpcStatus.deadlineExceeded) {
+  // The client cancels a call when the request's deadline passes, which it reports as CANCELLED.
+  if (code === grpcStatus.deadlineExceeded || code === grpcStatus.cancelled) {
     return new ApiError(
       504,
       'timeout',

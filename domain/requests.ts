@@ -11,8 +11,41 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Control characters, and the bidirectional overrides that can make a name read backwards. Text
+ * from requests ends up in email headers, bodies and calendar files, where these do harm.
+ */
+const controlCharacters =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
+const lineBreaks = /[\r\n\t]/;
+
+/** One line of text, such as a name or a title. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !controlCharacters.test(value) && !lineBreaks.test(value), {
+      error: 'must be a single line without control characters',
+    });
+
+/** Free text that may span lines, such as notes. */
+const prose = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((value) => !controlCharacters.test(value), {
+      error: 'must not contain control characters other than line breaks and tabs',
+    });
+
 const dateTime = z.iso.datetime({ offset: true });
+
+/** The earliest contract date accepted; anything before it is a typo, not a real contract. */
+const earliestSignature = Date.parse('2000-01-01T00:00:00Z');
+/** How far ahead of the server's clock a signature may lie, to allow for clock skew. */
+const signatureClockSkewMillis = 86_400_000;
 /** A link that ends up in customer emails, so schemes such as javascript: and data: are rejected. */
 const webUrl = z.url({ protocol: /^https?$/, error: 'use an http or https URL' });
 
@@ -30,7 +63,13 @@ export const startOnboardingSchema = z
     companyName: text(200),
     segment: z.enum(segments),
     plan: z.string().min(1).max(64).optional(),
-    contractSignedAt: dateTime,
+    contractSignedAt: dateTime.refine(
+      (value) => {
+        const signedAt = Date.parse(value);
+        return signedAt >= earliestSignature && signedAt <= Date.now() + signatureClockSkewMillis;
+      },
+      { error: 'must lie between 2000-01-01 and tomorrow' },
+    ),
     timezone: z.string().refine(isTimeZone, 'unknown IANA time zone, such as "Europe/Berlin"'),
     seats: z.number().int().positive().max(1_000_000),
     contacts: z
@@ -49,7 +88,7 @@ export const startOnboardingSchema = z
       .max(50)
       .refine((names) => new Set(names).size === names.length, 'integrations must not repeat')
       .default([]),
-    salesNotes: z.string().max(20_000).optional(),
+    salesNotes: prose(20_000).optional(),
   })
   .strict();
 
@@ -76,7 +115,7 @@ export const kickoffHeldSchema = z
       .object({ description: text(1000), metric: metricName, target: z.number().positive() })
       .strict(),
     goLiveTarget: dateTime,
-    communicationNorms: text(5000).optional(),
+    communicationNorms: prose(5000).optional(),
     trainingSessions: z.array(trainingSessionSchema).max(50).default([]),
     projectPlan: z
       .object({
@@ -88,7 +127,7 @@ export const kickoffHeldSchema = z
         signedAt: dateTime,
       })
       .strict(),
-    notes: z.string().max(20_000).optional(),
+    notes: prose(20_000).optional(),
   })
   .strict();
 
@@ -98,7 +137,7 @@ export const milestoneBodySchemas = {
   'kickoff-held': kickoffHeldSchema,
   'setup-complete': z
     .object({
-      notes: text(20_000),
+      notes: prose(20_000).pipe(z.string().min(1)),
       configured: z
         .object({
           settings: z.array(text(500)).max(200).default([]),
@@ -112,11 +151,11 @@ export const milestoneBodySchemas = {
   'uat-approved': z
     .object({ approvedBy: contactSchema, testEnvironmentUrl: webUrl.optional() })
     .strict(),
-  'admin-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
-  'end-user-training-done': z.object({ notes: z.string().max(20_000).optional() }).strict(),
+  'admin-training-done': z.object({ notes: prose(20_000).optional() }).strict(),
+  'end-user-training-done': z.object({ notes: prose(20_000).optional() }).strict(),
   'certification-done': z.object({ powerUsers: z.array(z.email()).min(1).max(500) }).strict(),
   'recordings-published': z.object({ urls: z.array(webUrl).min(1).max(100) }).strict(),
-  'first-value-reached': z.object({ evidence: text(5000) }).strict(),
+  'first-value-reached': z.object({ evidence: prose(5000).pipe(z.string().min(1)) }).strict(),
 } satisfies Record<MilestoneName, z.ZodType>;
 
 /** A milestone with its validated body, as the workflow's update receives it. */
@@ -132,12 +171,14 @@ export const usageReportSchema = z
 export type UsageReport = z.infer<typeof usageReportSchema>;
 
 export const surveyAnswerSchema = z
-  .object({ score: z.number().int().min(1).max(5), comment: z.string().max(5000).default('') })
+  .object({ score: z.number().int().min(1).max(5), comment: prose(5000).default('') })
   .strict();
 
 export type SurveyAnswer = z.infer<typeof surveyAnswerSchema>;
 
-export const cancelOnboardingSchema = z.object({ reason: text(2000) }).strict();
+export const cancelOnboardingSchema = z
+  .object({ reason: prose(2000).pipe(z.string().min(1)) })
+  .strict();
 
 export type CancelOnboarding = z.infer<typeof cancelOnboardingSchema>;
 

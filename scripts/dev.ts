@@ -32,6 +32,8 @@ import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 const repoRoot = path.resolve(__dirname, '..');
 const dataDir = path.resolve(repoRoot, process.env.DATA_DIR?.trim() || 'data');
 const mailDir = path.join(dataDir, 'mail');
+/** A repeat of the first stop signal within this time, in milliseconds, is a relayed copy. */
+const relayedSignalWindowMs = 1_000;
 /** How long open HTTP requests may take to finish at shutdown, in milliseconds. */
 const httpCloseTimeoutMs = 5_000;
 
@@ -261,11 +263,17 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger);
   const system = new DevSystem(logger);
 
+  let firstSignal: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A signal sent to the whole process group also arrives relayed by tsx: that copy is ignored.
+    const relayed =
+      firstSignal?.signal === signal && Date.now() - firstSignal.at < relayedSignalWindowMs;
+    if (system.isStopping && relayed) return;
     if (system.isStopping) {
       logger.warn({ signal }, 'second signal received, exiting without waiting');
       process.exit(1);
     }
+    firstSignal = { signal, at: Date.now() };
     void system.stopAndExit(signal, 0);
   };
   process.on('SIGINT', onSignal);

@@ -63,6 +63,22 @@ describe('calendar invites', () => {
     expect(calendar.organizer.toLowerCase()).toBe('mailto:dana@vendor.test');
   });
 
+  test('quoted attendee name stays parseable', async () => {
+    const quoted = { name: 'Robert "Bob" Smith', email: 'bob@acme.test' };
+    await activities.sendKickoffInvite(kickoffRequest({ attendees: [contacts.csm, quoted] }));
+    const message = await firstMessage();
+    const ics = message.parsed.attachments
+      .find((attachment) => attachment.contentType === 'text/calendar')!
+      .content.toString('utf8')
+      .replace(/\r\n /g, '');
+
+    expect(ics).toContain(`CN="Robert 'Bob' Smith"`);
+    expect(calendarPart(message).attendees.map((attendee) => attendee.email)).toEqual([
+      'dana@vendor.test',
+      'bob@acme.test',
+    ]);
+  });
+
   test('invite times are in UTC', async () => {
     await activities.sendKickoffInvite(kickoffRequest());
     const calendar = calendarPart(await firstMessage());

@@ -94,6 +94,10 @@ describe('POST /onboardings', () => {
     ['extra field', { discount: 20 }, 'discount'],
     ['zero seats', { seats: 0 }, 'seats'],
     ['unknown segment', { segment: 'government' }, 'segment'],
+    ['line break in company name', { companyName: 'Acme\r\nBcc: x@evil.test' }, 'companyName'],
+    ['bidi override in company name', { companyName: 'Acme \u202Egnp.exe' }, 'companyName'],
+    ['signature in year 0', { contractSignedAt: '0000-01-01T00:00:00Z' }, 'contractSignedAt'],
+    ['signature far ahead', { contractSignedAt: '9999-12-31T23:59:59Z' }, 'contractSignedAt'],
   ])('rejects %s with 400 naming field', async (_case, overrides, field) => {
     const app = harness.app();
     const customerId = uniqueCustomerId('invalid');
@@ -195,6 +199,20 @@ describe('malformed requests', () => {
 
     expect(response.status).toBe(413);
     expect(response.body.error.code).toBe('payload_too_large');
+  });
+
+  test('vendor JSON content type is parsed', async () => {
+    const app = harness.app();
+
+    const response = await request(app)
+      .post('/onboardings')
+      .set('Content-Type', 'application/vnd.onboarding+json')
+      .send(JSON.stringify(startBody(uniqueCustomerId('vendor-json'), { seats: -1 })));
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((detail: { field: string }) => detail.field)).toEqual([
+      'seats',
+    ]);
   });
 
   test('non-JSON content type returns 415', async () => {
