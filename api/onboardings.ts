@@ -189,7 +189,7 @@ export function onboardingsRouter({
       const query = buildListQuery(filters satisfies ListFilters);
 
       // NOTE: there is no page cursor, so only the first `limit` matches in the server's
-      // visibility order are reachable; `hasMore` tells the caller that more exist.
+      // visibility order are reachable; `hasMore` signals that more exist.
       const items: OnboardingListItem[] = [];
       let hasMore = false;
       try {

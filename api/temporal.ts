@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { updateRejection } from '../domain/messages';
-import type { OnboardingInput } from '../domain/onboarding';
+import type { OnboardingInput, OnboardingStatus } from '../domain/onboarding';
 import type { OnboardingPlan } from '../domain/plan';
 import type { StartOnboardingRequest } from '../domain/requests';
 import { searchAttributes } from '../domain/search-attributes';
@@ -37,16 +37,10 @@ export const callTimeouts = {
 } as const;
 
 /** The status POST /onboardings returns when the first status query fails or times out. */
-export interface StartedStatus {
-  onboardingId: string;
-  customerId: string;
-  companyName: string;
-  segment: Segment;
-  plan: string;
-  state: OnboardingState;
-  stage: OnboardingStage;
-  atRisk: boolean;
-}
+export type StartedStatus = Pick<
+  OnboardingStatus,
+  'onboardingId' | 'customerId' | 'companyName' | 'segment' | 'plan' | 'state' | 'stage' | 'atRisk'
+>;
 
 /** Builds the workflow input, search attributes, memo and Web UI texts of a new onboarding. */
 export function startOptions(

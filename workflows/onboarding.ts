@@ -98,7 +98,7 @@ class OnboardingFlow {
     this.record = new OnboardingRecord(
       input,
       info.workflowId,
-      // Run ids are UUIDv7, whose leading digits are a timestamp, so the random tail tells runs apart.
+      // Run ids are UUIDv7, whose leading digits are a timestamp, so the random tail distinguishes runs.
       info.firstExecutionRunId.replace(/-/g, '').slice(-12),
       Date.now(),
     );
@@ -541,7 +541,7 @@ class OnboardingFlow {
     const state = this.record.provisioning;
     const message = failureMessage(error);
     const now = Date.now();
-    // A failed job, or one the provider rejects or no longer knows (4xx), is started anew on retry.
+    // A failed job, or one the provider rejects or no longer has (4xx), is started anew on retry.
     // After an outage or a timeout, the retry goes on polling the same job.
     const type = failureType(error);
     const jobLost = type === 'MigrationFailed' || type === 'ProvisioningRejected';

@@ -77,9 +77,32 @@ async function withWorker(
     await worker.runUntil(run(taskQueue));
   } finally {
     for (const handle of started.splice(0)) {
-      // A workflow that already finished answers "not found".
+      // Terminating a workflow that already finished fails with "not found".
       await handle.terminate('test finished').catch(() => undefined);
     }
+  }
+}
+
+/** Starts an enterprise onboarding signed at the test server's current time. */
+async function startSignedNow(taskQueue: string) {
+  const now = await env.currentTimeMs();
+  const input = onboardingInput({
+    plan: enterprise,
+    contractSignedAt: new Date(now).toISOString(),
+  });
+  return { handle: await start(taskQueue, input), now };
+}
+
+/** Runs a test with a provisioning server of its own, closed afterwards. */
+async function withProvisioningServer(
+  options: Parameters<typeof startTestProvisioningServer>[0],
+  run: (server: TestProvisioningServer, taskQueue: string) => Promise<void>,
+): Promise<void> {
+  const server = await startTestProvisioningServer(options);
+  try {
+    await withWorker((taskQueue) => run(server, taskQueue), server);
+  } finally {
+    await server.close();
   }
 }
 
@@ -241,12 +264,7 @@ describe('onboarding workflow', () => {
 
   test('overdue kickoff reminds, escalates, then recovers', async () => {
     await withWorker(async (taskQueue) => {
-      const now = await env.currentTimeMs();
-      const input = onboardingInput({
-        plan: enterprise,
-        contractSignedAt: new Date(now).toISOString(),
-      });
-      const handle = await start(taskQueue, input);
+      const { handle } = await startSignedNow(taskQueue);
       await smtp.waitForMessages(4);
 
       await env.sleep('4d');
@@ -278,98 +296,83 @@ describe('onboarding workflow', () => {
   });
 
   test('rejected provisioning waits for a retry', async () => {
-    const server = await startTestProvisioningServer();
-    try {
-      await withWorker(async (taskQueue) => {
-        const now = await env.currentTimeMs();
-        const input = onboardingInput({
-          plan: enterprise,
-          contractSignedAt: new Date(now).toISOString(),
-        });
-        server.failNext(1, {
-          status: 422,
-          error: 'seat count exceeds contract',
-          route: 'POST /tenants',
-        });
-        const handle = await start(taskQueue, input);
-        const status = () => handle.query(statusQuery);
-        await handle.executeUpdate(recordMilestoneUpdate, {
-          args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-        });
-
-        const failed = await eventually(
-          status,
-          (current) => current.provisioning.status === 'failed',
-        );
-        const early = handle.executeUpdate(recordMilestoneUpdate, {
-          args: [{ milestone: 'setup-complete', details: { notes: 'configured' } }],
-        });
-        await expect(early).rejects.toThrow(WorkflowUpdateFailedError);
-        await handle.executeUpdate(retryProvisioningUpdate, { args: [] });
-        await eventually(status, (current) => current.provisioning.status === 'completed');
-        const setup = await handle.executeUpdate(recordMilestoneUpdate, {
-          args: [{ milestone: 'setup-complete', details: { notes: 'configured' } }],
-        });
-
-        expect(failed.provisioning.error?.step).toBe('tenant');
-        expect(failed.provisioning.error?.message).toContain('seat count exceeds contract');
-        expect(failed.atRisk).toBe(true);
-        await smtp.waitForMessages(5);
-        const [alert] = messagesOfKind(smtp.messages, 'provisioning-failed');
-        expect(alert!.envelope.to).toEqual([contacts.csm.email]);
-        expect(server.tenants.size).toBe(1);
-        expect(setup.milestones['setup-complete']).toBeDefined();
-        expect(setup.atRisk).toBe(false);
-      }, server);
-    } finally {
-      await server.close();
-    }
-  });
-
-  test('server errors are retried into one tenant', async () => {
-    const server = await startTestProvisioningServer();
-    try {
-      await withWorker(async (taskQueue) => {
-        const now = await env.currentTimeMs();
-        const input = onboardingInput({
-          plan: enterprise,
-          contractSignedAt: new Date(now).toISOString(),
-        });
-        server.failNext(2, { status: 500, route: 'POST /tenants' });
-        const handle = await start(taskQueue, input);
-        await handle.executeUpdate(recordMilestoneUpdate, {
-          args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-        });
-
-        const done = await eventually(
-          () => handle.query(statusQuery),
-          (current) => current.provisioning.status === 'completed',
-        );
-
-        const tenantPosts = server.requests.filter(
-          (request) => request.method === 'POST' && request.path === '/tenants',
-        );
-        expect(tenantPosts.map((request) => request.status)).toEqual([500, 500, 201]);
-        expect(new Set(tenantPosts.map((request) => request.headers['idempotency-key'])).size).toBe(
-          1,
-        );
-        expect(server.tenants.size).toBe(1);
-        expect(done.provisioning.integrationsConnected).toEqual(['salesforce', 'sso']);
-        expect(done.provisioning.migration?.status).toBe('completed');
-      }, server);
-    } finally {
-      await server.close();
-    }
-  });
-
-  test('cancellation cancels invites and tells the CSM', async () => {
-    await withWorker(async (taskQueue) => {
+    await withProvisioningServer({}, async (server, taskQueue) => {
       const now = await env.currentTimeMs();
       const input = onboardingInput({
         plan: enterprise,
         contractSignedAt: new Date(now).toISOString(),
       });
+      server.failNext(1, {
+        status: 422,
+        error: 'seat count exceeds contract',
+        route: 'POST /tenants',
+      });
       const handle = await start(taskQueue, input);
+      const status = () => handle.query(statusQuery);
+      await handle.executeUpdate(recordMilestoneUpdate, {
+        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
+      });
+
+      const failed = await eventually(
+        status,
+        (current) => current.provisioning.status === 'failed',
+      );
+      const early = handle.executeUpdate(recordMilestoneUpdate, {
+        args: [{ milestone: 'setup-complete', details: { notes: 'configured' } }],
+      });
+      await expect(early).rejects.toThrow(WorkflowUpdateFailedError);
+      await handle.executeUpdate(retryProvisioningUpdate, { args: [] });
+      await eventually(status, (current) => current.provisioning.status === 'completed');
+      const setup = await handle.executeUpdate(recordMilestoneUpdate, {
+        args: [{ milestone: 'setup-complete', details: { notes: 'configured' } }],
+      });
+
+      expect(failed.provisioning.error?.step).toBe('tenant');
+      expect(failed.provisioning.error?.message).toContain('seat count exceeds contract');
+      expect(failed.atRisk).toBe(true);
+      await smtp.waitForMessages(5);
+      const [alert] = messagesOfKind(smtp.messages, 'provisioning-failed');
+      expect(alert!.envelope.to).toEqual([contacts.csm.email]);
+      expect(server.tenants.size).toBe(1);
+      expect(setup.milestones['setup-complete']).toBeDefined();
+      expect(setup.atRisk).toBe(false);
+    });
+  });
+
+  test('server errors are retried into one tenant', async () => {
+    await withProvisioningServer({}, async (server, taskQueue) => {
+      const now = await env.currentTimeMs();
+      const input = onboardingInput({
+        plan: enterprise,
+        contractSignedAt: new Date(now).toISOString(),
+      });
+      server.failNext(2, { status: 500, route: 'POST /tenants' });
+      const handle = await start(taskQueue, input);
+      await handle.executeUpdate(recordMilestoneUpdate, {
+        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
+      });
+
+      const done = await eventually(
+        () => handle.query(statusQuery),
+        (current) => current.provisioning.status === 'completed',
+      );
+
+      const tenantPosts = server.requests.filter(
+        (request) => request.method === 'POST' && request.path === '/tenants',
+      );
+      expect(tenantPosts.map((request) => request.status)).toEqual([500, 500, 201]);
+      expect(new Set(tenantPosts.map((request) => request.headers['idempotency-key'])).size).toBe(
+        1,
+      );
+      expect(server.tenants.size).toBe(1);
+      expect(done.provisioning.integrationsConnected).toEqual(['salesforce', 'sso']);
+      expect(done.provisioning.migration?.status).toBe('completed');
+    });
+  });
+
+  test('cancellation cancels invites and tells the CSM', async () => {
+    await withWorker(async (taskQueue) => {
+      const { handle } = await startSignedNow(taskQueue);
       await smtp.waitForMessages(4);
 
       const cancelled = await handle.executeUpdate(cancelOnboardingUpdate, {
@@ -396,12 +399,7 @@ describe('onboarding workflow', () => {
 
   test('repeated milestone changes nothing', async () => {
     await withWorker(async (taskQueue) => {
-      const now = await env.currentTimeMs();
-      const input = onboardingInput({
-        plan: enterprise,
-        contractSignedAt: new Date(now).toISOString(),
-      });
-      const handle = await start(taskQueue, input);
+      const { handle, now } = await startSignedNow(taskQueue);
       await smtp.waitForMessages(4);
       const kickoff = { milestone: 'kickoff-held' as const, details: kickoffDetails(now) };
 
@@ -427,45 +425,40 @@ describe('onboarding workflow', () => {
   });
 
   test('lost migration restarts on retry', async () => {
-    const server = await startTestProvisioningServer({ migrationRunningPolls: 1 });
-    try {
-      await withWorker(async (taskQueue) => {
-        const now = await env.currentTimeMs();
-        const input = onboardingInput({
-          plan: enterprise,
-          contractSignedAt: new Date(now).toISOString(),
-        });
-        server.failNext(1, { status: 404, error: 'no such migration', route: 'GET /migrations' });
-        const handle = await start(taskQueue, input);
-        const status = () => handle.query(statusQuery);
-        await handle.executeUpdate(recordMilestoneUpdate, {
-          args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-        });
+    await withProvisioningServer({ migrationRunningPolls: 1 }, async (server, taskQueue) => {
+      const now = await env.currentTimeMs();
+      const input = onboardingInput({
+        plan: enterprise,
+        contractSignedAt: new Date(now).toISOString(),
+      });
+      server.failNext(1, { status: 404, error: 'no such migration', route: 'GET /migrations' });
+      const handle = await start(taskQueue, input);
+      const status = () => handle.query(statusQuery);
+      await handle.executeUpdate(recordMilestoneUpdate, {
+        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
+      });
 
-        const failed = await eventually(
-          status,
-          (current) => current.provisioning.status === 'failed',
-        );
-        await handle.executeUpdate(retryProvisioningUpdate, { args: [] });
-        const done = await eventually(
-          status,
-          (current) => current.provisioning.status === 'completed',
-        );
+      const failed = await eventually(
+        status,
+        (current) => current.provisioning.status === 'failed',
+      );
+      await handle.executeUpdate(retryProvisioningUpdate, { args: [] });
+      const done = await eventually(
+        status,
+        (current) => current.provisioning.status === 'completed',
+      );
 
-        const migrationPosts = server.requests.filter(
-          (request) => request.method === 'POST' && request.path.endsWith('/migrations'),
-        );
-        expect(failed.provisioning.error?.step).toBe('migration');
-        expect(server.migrations.size).toBe(2);
-        expect(
-          new Set(migrationPosts.map((request) => request.headers['idempotency-key'])).size,
-        ).toBe(2);
-        expect(server.tenants.size).toBe(1);
-        expect(done.provisioning.migration?.status).toBe('completed');
-      }, server);
-    } finally {
-      await server.close();
-    }
+      const migrationPosts = server.requests.filter(
+        (request) => request.method === 'POST' && request.path.endsWith('/migrations'),
+      );
+      expect(failed.provisioning.error?.step).toBe('migration');
+      expect(server.migrations.size).toBe(2);
+      expect(
+        new Set(migrationPosts.map((request) => request.headers['idempotency-key'])).size,
+      ).toBe(2);
+      expect(server.tenants.size).toBe(1);
+      expect(done.provisioning.migration?.status).toBe('completed');
+    });
   });
 
   test('second run of a customer sends its own emails', async () => {
@@ -500,12 +493,7 @@ describe('onboarding workflow', () => {
 
   test('usage counts toward first value after go-live', async () => {
     await withWorker(async (taskQueue) => {
-      const now = await env.currentTimeMs();
-      const input = onboardingInput({
-        plan: enterprise,
-        contractSignedAt: new Date(now).toISOString(),
-      });
-      const handle = await start(taskQueue, input);
+      const { handle, now } = await startSignedNow(taskQueue);
       const record = (milestone: MilestoneRecord['milestone'], details: object) =>
         handle.executeUpdate(recordMilestoneUpdate, {
           args: [{ milestone, details } as MilestoneRecord],
