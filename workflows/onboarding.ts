@@ -202,7 +202,6 @@ class OnboardingFlow {
     const configured = await provisioning.isProvisioningConfigured();
     if (!configured) record.provisioning.status = 'not-configured';
     const kickoffDueAt = record.signedAt + plan.kickoffWithin;
-    const contacts = this.input.contacts;
 
     await this.deliver('sales-handoff', 'sales-handoff', () =>
       delivery.sendSalesHandoffEmail({
@@ -232,7 +231,17 @@ class OnboardingFlow {
         },
       }),
     );
-    const now = Date.now();
+    // A kickoff reported while these emails went out needs no invite any more.
+    if (record.milestones['kickoff-held'] === undefined) {
+      await this.sendKickoffInvite(kickoffDueAt, Date.now());
+    }
+    record.preOnboardingDoneAt = Date.now();
+    this.publish();
+  }
+
+  private async sendKickoffInvite(kickoffDueAt: number, now: number): Promise<void> {
+    const { plan } = this;
+    const contacts = this.input.contacts;
     await this.invite('kickoff-invite', 'kickoff-invite', () =>
       delivery.sendKickoffInvite({
         onboarding: this.snapshot,
@@ -247,8 +256,6 @@ class OnboardingFlow {
         when: { notBefore: iso(now), notAfter: iso(Math.max(kickoffDueAt, now + hourMillis)) },
       }),
     );
-    record.preOnboardingDoneAt = Date.now();
-    this.publish();
   }
 
   /**

@@ -83,6 +83,16 @@ async function withWorker(
   }
 }
 
+/** Waits until the test SMTP server has received a message of the kind, and returns those. */
+async function messageOfKind(kind: string, timeoutMs = 5_000) {
+  const until = Date.now() + timeoutMs;
+  while (messagesOfKind(smtp.messages, kind).length === 0) {
+    if (Date.now() > until) throw new Error(`no ${kind} message arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return messagesOfKind(smtp.messages, kind);
+}
+
 /** Starts an enterprise onboarding signed at the test server's current time. */
 async function startSignedNow(taskQueue: string) {
   const now = await env.currentTimeMs();
@@ -330,8 +340,7 @@ describe('onboarding workflow', () => {
       expect(failed.provisioning.error?.step).toBe('tenant');
       expect(failed.provisioning.error?.message).toContain('seat count exceeds contract');
       expect(failed.atRisk).toBe(true);
-      await smtp.waitForMessages(5);
-      const [alert] = messagesOfKind(smtp.messages, 'provisioning-failed');
+      const [alert] = await messageOfKind('provisioning-failed');
       expect(alert!.envelope.to).toEqual([contacts.csm.email]);
       expect(server.tenants.size).toBe(1);
       expect(setup.milestones['setup-complete']).toBeDefined();
