@@ -140,6 +140,24 @@ export function onboardingsRouter({
     }
   }
 
+  /**
+   * Answers a repeated request to a closed onboarding with its status when that request was
+   * already recorded, as a repeat to a running one is, so a client's retry after the onboarding
+   * completed still succeeds. Any other failure is thrown again.
+   */
+  async function recordedAfterClose(
+    customerId: string,
+    error: unknown,
+    isRecorded: (status: OnboardingStatus) => boolean,
+  ): Promise<OnboardingStatus> {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error;
+    const status = await callOnboarding(customerId, callTimeouts.query, (handle) =>
+      handle.query(statusQuery),
+    ).catch(() => undefined);
+    if (status && status.state !== 'active' && isRecorded(status)) return status;
+    throw error;
+  }
+
   router.post(
     '/onboardings',
     validate('body', startOnboardingSchema),
@@ -233,6 +251,8 @@ export function onboardingsRouter({
 
       const status = await callOnboarding(customerId, callTimeouts.update, (handle) =>
         handle.executeUpdate(recordMilestoneUpdate, { args: [record] }),
+      ).catch((error: unknown) =>
+        recordedAfterClose(customerId, error, ({ milestones }) => milestone in milestones),
       );
       request.log.info(
         { customerId, workflowId: status.onboardingId, milestone },
@@ -274,6 +294,10 @@ export function onboardingsRouter({
 
       const status = await callOnboarding(customerId, callTimeouts.update, (handle) =>
         handle.executeUpdate(recordSurveyUpdate, { args: [answer] }),
+      ).catch((error: unknown) =>
+        recordedAfterClose(customerId, error, ({ survey }) => {
+          return survey.score === answer.score && survey.comment === answer.comment;
+        }),
       );
       request.log.info(
         { customerId, workflowId: status.onboardingId, score: answer.score },

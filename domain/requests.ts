@@ -12,12 +12,11 @@ function isTimeZone(name: string): boolean {
 }
 
 /**
- * Control characters, and the bidirectional overrides that can make a name read backwards. Text
- * from requests ends up in email headers, bodies and calendar files, where these do harm.
+ * Control characters (C0 and C1), unpaired surrogates, invisible separators and the bidirectional
+ * overrides that can make a name read backwards. Text from requests ends up in email headers,
+ * bodies and calendar files, where these do harm.
  */
-const controlCharacters =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
-const lineBreaks = /[\r\n\t]/;
+const forbiddenCharacters = /[\p{Cc}\p{Cs}\u200B\u2028\u2029\uFEFF\u202A-\u202E\u2066-\u2069]/u;
 
 /** One line of text, such as a name or a title. */
 const text = (max: number) =>
@@ -26,17 +25,17 @@ const text = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !controlCharacters.test(value) && !lineBreaks.test(value), {
+    .refine((value) => !forbiddenCharacters.test(value), {
       error: 'must be a single line without control characters',
     });
 
-/** Free text that may span lines, such as notes. */
+/** Free text that may span lines, such as notes: line breaks and tabs are allowed. */
 const prose = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
-    .refine((value) => !controlCharacters.test(value), {
+    .refine((value) => !forbiddenCharacters.test(value.replace(/[\r\n\t]/g, '')), {
       error: 'must not contain control characters other than line breaks and tabs',
     });
 

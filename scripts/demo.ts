@@ -107,6 +107,12 @@ export async function runExpressDemo(options: DemoOptions): Promise<DemoResult> 
       signedAt: now.toISOString(),
     },
   });
+  // With PROVISIONING_URL set, setup-complete waits until provisioning has finished.
+  await waitFor(
+    'provisioning',
+    ({ provisioning }) => ['completed', 'not-configured'].includes(provisioning.status),
+    60_000,
+  );
   await call(
     'POST',
     `${onboarding}/milestones/setup-complete`,

@@ -96,6 +96,8 @@ describe('POST /onboardings', () => {
     ['unknown segment', { segment: 'government' }, 'segment'],
     ['line break in company name', { companyName: 'Acme\r\nBcc: x@evil.test' }, 'companyName'],
     ['bidi override in company name', { companyName: 'Acme \u202Egnp.exe' }, 'companyName'],
+    ['C1 control in company name', { companyName: 'Acme\u0085Corp' }, 'companyName'],
+    ['lone surrogate in company name', { companyName: 'Acme \ud800' }, 'companyName'],
     ['signature in year 0', { contractSignedAt: '0000-01-01T00:00:00Z' }, 'contractSignedAt'],
     ['signature far ahead', { contractSignedAt: '9999-12-31T23:59:59Z' }, 'contractSignedAt'],
   ])('rejects %s with 400 naming field', async (_case, overrides, field) => {

@@ -129,13 +129,20 @@ describe('quick start system', () => {
     const customerId = `e2e-${Date.now().toString(36)}`;
 
     const { started, final } = await runExpressDemo({ apiUrl, customerId });
-    const afterCompletion = await api(
+    const unrecorded = await api(
+      'POST',
+      `/onboardings/${customerId}/milestones/first-value-reached`,
+      { evidence: 'late' },
+    );
+    const repeatedMilestone = await api(
       'POST',
       `/onboardings/${customerId}/milestones/setup-complete`,
-      {
-        notes: 'late',
-      },
+      { notes: 'a retried request' },
     );
+    const repeatedSurvey = await api('POST', `/onboardings/${customerId}/survey`, {
+      score: 5,
+      comment: 'Smooth onboarding, thank you.',
+    });
     const listed = await api('GET', '/onboardings?segment=enterprise&state=completed');
     const mail = (await capturedMail()).filter(
       (message) => message.headers.get('x-onboarding-id') === `onboarding-${customerId}`,
@@ -150,7 +157,10 @@ describe('quick start system', () => {
     expect(final.summary?.missedDeadlines).toEqual([]);
     expect(final.summary?.totalSeconds).toBeGreaterThan(60);
     expect(final.summary?.secondsToFirstValue).toBeGreaterThan(0);
-    expect(afterCompletion.status).toBe(409);
+    expect(unrecorded.status).toBe(409);
+    expect(repeatedMilestone.status).toBe(200);
+    expect(repeatedSurvey.status).toBe(200);
+    expect(repeatedSurvey.body.state).toBe('completed');
     const expectedOnce = [
       'sales-handoff',
       'welcome',
