@@ -312,7 +312,7 @@ class OnboardingFlow {
       riskKey: 'implementation-overdue',
       reason: 'implementation not approved within the plan',
     });
-    this.trackProjectPlan(kickoff.projectPlan.milestones);
+    this.trackProjectPlan();
     this.spawn(() => this.provision());
     await this.cancelKickoffInviteIfAhead();
     await this.sendTrainingInvites(kickoff.trainingSessions);
@@ -625,11 +625,11 @@ class OnboardingFlow {
    * Tracks the signed project plan. A plan milestone named after a workflow milestone is a deadline
    * that milestone meets. Any other plan milestone gets a reminder to the CSM on its due date.
    */
-  private trackProjectPlan(milestones: { name: string; dueBy: string }[]): void {
+  private trackProjectPlan(): void {
     const record = this.record;
-    for (const [index, planned] of milestones.entries()) {
-      const dueBy = Date.parse(planned.dueBy);
-      const name = planned.name;
+    for (const [index, entry] of record.projectPlan.entries()) {
+      const dueBy = Date.parse(entry.dueBy);
+      const name = entry.name;
       if (isMilestoneName(name)) {
         this.watchDeadline(`plan: ${name}`, dueBy, () => record.milestones[name] !== undefined, {
           riskKey: `plan-${name}-overdue`,
@@ -637,22 +637,15 @@ class OnboardingFlow {
         });
         continue;
       }
-      const entry: { name: string; dueBy: string; remindedAt?: string } = {
-        name,
-        dueBy: planned.dueBy,
-      };
-      record.projectPlan.push(entry);
       this.spawn(async () => {
-        if (
-          await this.waitUntil(() => record.state !== 'active', dueBy, `plan milestone ${name} due`)
-        )
-          return;
+        const closed = () => record.state !== 'active';
+        if (await this.waitUntil(closed, dueBy, `plan milestone ${name} due`)) return;
         const step = `plan-milestone-due-${index + 1}`;
         const receipt = await this.deliver('plan-milestone-due', step, () =>
           delivery.sendPlanMilestoneReminder({
             onboarding: this.snapshot,
             step,
-            details: { name, dueBy: planned.dueBy },
+            details: { name, dueBy: entry.dueBy },
           }),
         );
         entry.remindedAt = receipt?.sentAt;

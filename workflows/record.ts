@@ -216,6 +216,9 @@ export class OnboardingRecord {
     if (record.milestone === 'kickoff-held') {
       this.kickoff = record.details;
       this.firstValue.target = record.details.firstValueMilestone;
+      for (const { name, dueBy } of record.details.projectPlan.milestones) {
+        this.projectPlan.push({ name, dueBy });
+      }
     }
     if (record.milestone === 'first-value-reached' && !this.firstValue.reachedAt) {
       this.firstValue.reachedAt = iso(now);
