@@ -141,9 +141,9 @@ export function onboardingsRouter({
   }
 
   /**
-   * Answers a repeated request to a closed onboarding with its status when that request was
-   * already recorded, as a repeat to a running one is, so a client's retry after the onboarding
-   * completed still succeeds. Any other failure is thrown again.
+   * Returns the status for a repeated request to a closed onboarding when that request was already
+   * recorded, as a running onboarding does, so a client's retry after completion still succeeds.
+   * Any other failure is thrown again.
    */
   async function recordedAfterClose(
     customerId: string,

@@ -65,7 +65,7 @@ export async function runExpressDemo(options: DemoOptions): Promise<DemoResult> 
   }
 
   async function waitFor(
-    what: string,
+    description: string,
     done: (status: OnboardingStatus) => boolean,
     timeoutMs: number,
   ) {
@@ -74,7 +74,7 @@ export async function runExpressDemo(options: DemoOptions): Promise<DemoResult> 
       const status = await call('GET', onboarding);
       if (done(status)) return status;
       if (Date.now() > until)
-        throw new DemoError(`timed out waiting for ${what}; stage ${status.stage}`);
+        throw new DemoError(`timed out waiting for ${description}; stage ${status.stage}`);
       await sleep(pollIntervalMs);
     }
   }

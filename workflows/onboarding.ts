@@ -136,9 +136,9 @@ class OnboardingFlow {
     );
     setHandler(
       reportUsageUpdate,
-      // NOTE: each report adds about three events to the history and nothing continues the
-      // workflow as new yet, so a feed of more than roughly 15,000 reports would reach Temporal's
-      // default limit of 51,200 events (an estimate from a measured run).
+      // NOTE: each report adds about three events to the history, and nothing continues the
+      // workflow as new yet. By an estimate from a measured run, about 15,000 reports reach
+      // Temporal's default limit of 51,200 events.
       (report) => {
         record.reportUsage(report, Date.now());
         this.publish();
