@@ -53,8 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '');
-    const shown = secretVariables.has(variable) ? '' : ` (got "${env[variable] ?? ''}")`;
-    return `${variable}: ${issue.message}${shown}`;
+    const receivedValue = secretVariables.has(variable) ? '' : ` (got "${env[variable] ?? ''}")`;
+    return `${variable}: ${issue.message}${receivedValue}`;
   });
   throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
 }

@@ -551,6 +551,7 @@ class OnboardingFlow {
     const state = this.record.provisioning;
     const message = failureMessage(error);
     const now = Date.now();
+
     // A failed job, or one the provider rejects or no longer has (4xx), is started anew on retry.
     // After an outage or a timeout, the retry goes on polling the same job.
     const type = failureType(error);
@@ -558,6 +559,7 @@ class OnboardingFlow {
     if (step === 'migration' && state.migration && jobLost) {
       state.migration = { ...state.migration, status: 'failed' };
     }
+
     state.status = 'failed';
     state.error = { step, message, failedAt: iso(now) };
     this.record.raiseRisk(
@@ -572,10 +574,12 @@ class OnboardingFlow {
       error: message,
     });
     this.publish();
-    await this.deliver('provisioning-failed', `provisioning-failed-${state.run}`, () =>
+
+    const alertStep = `provisioning-failed-${state.run}`;
+    await this.deliver('provisioning-failed', alertStep, () =>
       delivery.sendProvisioningFailedAlert({
         onboarding: this.snapshot,
-        step: `provisioning-failed-${state.run}`,
+        step: alertStep,
         details: {
           step,
           error: message,
@@ -797,7 +801,8 @@ class OnboardingFlow {
 
   /**
    * Sends one message through an activity, at most once per step. A permanent delivery failure is
-   * recorded and the onboarding goes on. Once the onboarding is cancelled, no new message starts.
+   * recorded and the onboarding goes on. Once the onboarding is cancelled, only the
+   * wrap-up, which runs outside the cancelled scope, starts new messages.
    */
   private async deliver<R extends DeliveryReceipt>(
     kind: MessageKind,

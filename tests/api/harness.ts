@@ -190,7 +190,7 @@ export function kickoffHeldBody() {
 /** Polls until the check returns a value other than undefined, or fails after the timeout. */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  what: string,
+  description: string,
   timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -198,7 +198,7 @@ export async function eventually<T>(
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

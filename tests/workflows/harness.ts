@@ -11,6 +11,7 @@ import { planFileSchema, type OnboardingPlan } from '../../domain/plan';
 import { searchAttributes } from '../../domain/search-attributes';
 import { onboardingWorkflowId } from '../../domain/onboarding';
 import { onboardingWorkflow } from '../../workflows';
+import { contacts } from '../activities/fixtures';
 import type { CapturedMessage, TestSmtpServer } from '../helpers/smtp-server';
 import type { TestProvisioningServer } from '../helpers/provisioning-server';
 import { bundleWorkflows } from '../helpers/temporal';
@@ -24,13 +25,7 @@ export function loadPlan(name: string): OnboardingPlan {
   return planFileSchema.parse(JSON.parse(text));
 }
 
-export const contacts = {
-  projectOwner: { name: 'Olga Owner', email: 'olga@acme.test' },
-  executiveSponsor: { name: 'Sam Sponsor', email: 'sam@acme.test' },
-  csm: { name: 'Dana Csm', email: 'dana@vendor.test' },
-  ongoingCsm: { name: 'Omar Ongoing', email: 'omar@vendor.test' },
-  escalation: { name: 'Erin Escalation', email: 'erin@vendor.test' },
-};
+export { contacts };
 
 export function onboardingInput(
   overrides: Partial<OnboardingInput> & Pick<OnboardingInput, 'plan' | 'contractSignedAt'>,

@@ -93,6 +93,13 @@ async function messageOfKind(kind: string, timeoutMs = 5_000) {
   return messagesOfKind(smtp.messages, kind);
 }
 
+/** Records the kickoff-held milestone with the standard test details. */
+async function recordKickoff(handle: WorkflowHandle<typeof onboardingWorkflow>, now: number) {
+  return handle.executeUpdate(recordMilestoneUpdate, {
+    args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
+  });
+}
+
 /** Starts an enterprise onboarding signed at the test server's current time. */
 async function startSignedNow(taskQueue: string) {
   const now = await env.currentTimeMs();
@@ -319,9 +326,7 @@ describe('onboarding workflow', () => {
       });
       const handle = await start(taskQueue, input);
       const status = () => handle.query(statusQuery);
-      await handle.executeUpdate(recordMilestoneUpdate, {
-        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-      });
+      await recordKickoff(handle, now);
 
       const failed = await eventually(
         status,
@@ -357,9 +362,7 @@ describe('onboarding workflow', () => {
       });
       server.failNext(2, { status: 500, route: 'POST /tenants' });
       const handle = await start(taskQueue, input);
-      await handle.executeUpdate(recordMilestoneUpdate, {
-        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-      });
+      await recordKickoff(handle, now);
 
       const done = await eventually(
         () => handle.query(statusQuery),
@@ -443,9 +446,7 @@ describe('onboarding workflow', () => {
       server.failNext(1, { status: 404, error: 'no such migration', route: 'GET /migrations' });
       const handle = await start(taskQueue, input);
       const status = () => handle.query(statusQuery);
-      await handle.executeUpdate(recordMilestoneUpdate, {
-        args: [{ milestone: 'kickoff-held', details: kickoffDetails(now) }],
-      });
+      await recordKickoff(handle, now);
 
       const failed = await eventually(
         status,
